@@ -1,0 +1,96 @@
+package io.opencodefleet.common.messages;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.Validation;
+import jakarta.validation.Validator;
+import jakarta.validation.ValidatorFactory;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.hibernate.validator.messageinterpolation.ParameterMessageInterpolator;
+
+/**
+ * Turns JSON into validated message records. Every failure is an {@link InvalidMessageException} whose
+ * text names the field (e.g. {@code repo.url: must not be blank}), ready for a DLQ header or a 400 body.
+ */
+public final class MessageCodec {
+
+    private static final ValidatorFactory VALIDATORS = Validation.byDefaultProvider().configure()
+            .messageInterpolator(new ParameterMessageInterpolator())
+            .buildValidatorFactory();
+    private static final Validator VALIDATOR = VALIDATORS.getValidator();
+
+    public static <T> T decode(String json, Class<T> type) {
+        if (json == null || json.isBlank()) {
+            throw new InvalidMessageException("empty record: expected a " + type.getSimpleName() + " JSON object");
+        }
+        T value;
+        try {
+            value = FleetJson.MAPPER.readValue(json, type);
+        } catch (JsonMappingException e) {
+            throw new InvalidMessageException(describe(e));
+        } catch (JsonProcessingException e) {
+            throw new InvalidMessageException("not valid JSON: " + e.getOriginalMessage());
+        }
+        if (value == null) {
+            throw new InvalidMessageException("expected a " + type.getSimpleName() + " JSON object, got null");
+        }
+        return validate(value);
+    }
+
+    public static <T> T validate(T value) {
+        Set<ConstraintViolation<T>> violations = VALIDATOR.validate(value);
+        if (!violations.isEmpty()) {
+            throw new InvalidMessageException(violations.stream()
+                    .sorted(Comparator.comparing(v -> v.getPropertyPath().toString()))
+                    .map(v -> v.getPropertyPath() + ": " + v.getMessage())
+                    .collect(Collectors.toList()));
+        }
+        return value;
+    }
+
+    private static String describe(JsonMappingException e) {
+        String path = e.getPath().stream()
+                .map(ref -> ref.getFieldName() != null ? ref.getFieldName() : "[" + ref.getIndex() + "]")
+                .collect(Collectors.joining(".")).replace(".[", "[");
+        String where = path.isEmpty() ? "record" : path;
+        if (e instanceof InvalidFormatException ife && ife.getTargetType() != null && ife.getTargetType().isEnum()) {
+            return where + ": '" + ife.getValue() + "' is not one of " + Arrays.toString(ife.getTargetType().getEnumConstants());
+        }
+        if (e instanceof MismatchedInputException mie && mie.getTargetType() != null) {
+            return where + ": expected " + describeType(mie.getTargetType());
+        }
+        return where + ": " + e.getOriginalMessage();
+    }
+
+    private static String describeType(Class<?> type) {
+        if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
+            return "an integer";
+        }
+        if (type == double.class || type == Double.class) {
+            return "a number";
+        }
+        if (type == boolean.class || type == Boolean.class) {
+            return "true or false";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (List.class.isAssignableFrom(type)) {
+            return "an array";
+        }
+        if (type.isEnum()) {
+            return "one of " + Arrays.toString(type.getEnumConstants());
+        }
+        return "an object (" + type.getSimpleName() + ")";
+    }
+
+    private MessageCodec() {
+    }
+}

@@ -1,0 +1,27 @@
+package io.opencodefleet.common.messages;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/** Whether an LLM reviews each merge, and when the mission pauses for a human. */
+public record ReviewPolicy(Boolean llm, Intervene intervene) {
+
+    public enum Intervene {
+        @JsonProperty("never") NEVER,
+        @JsonProperty("on-warning") ON_WARNING,
+        @JsonProperty("on-error") ON_ERROR,
+        @JsonProperty("always") ALWAYS
+    }
+
+    public ReviewPolicy {
+        if (llm == null) {
+            llm = false;
+        }
+        if (intervene == null) {
+            intervene = Intervene.NEVER;
+        }
+    }
+
+    public static ReviewPolicy defaults() {
+        return new ReviewPolicy(null, null);
+    }
+}
