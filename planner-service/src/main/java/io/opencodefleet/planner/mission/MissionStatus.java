@@ -1,0 +1,10 @@
+package io.opencodefleet.planner.mission;
+
+/** SUBMITTED → PLANNING → RUNNING → SEALED | FAILED | CANCELLED, and PAUSED (intervene policy). */
+public enum MissionStatus {
+    SUBMITTED, PLANNING, RUNNING, PAUSED, SEALED, FAILED, CANCELLED;
+
+    public boolean isFinished() {
+        return this == SEALED || this == FAILED || this == CANCELLED;
+    }
+}

@@ -1,0 +1,153 @@
+package io.opencodefleet.planner.verdict;
+
+import io.opencodefleet.common.messages.FleetJson;
+import io.opencodefleet.common.messages.MessageCodec;
+import io.opencodefleet.common.messages.MissionEvent;
+import io.opencodefleet.common.messages.ReviewVerdict;
+import io.opencodefleet.common.messages.TaskResult;
+import io.opencodefleet.common.messages.Usage;
+import io.opencodefleet.common.messages.Verdict;
+import io.opencodefleet.planner.mission.Mission;
+import io.opencodefleet.planner.mission.MissionEvents;
+import io.opencodefleet.planner.mission.MissionService;
+import io.opencodefleet.planner.mission.MissionStatus;
+import io.opencodefleet.planner.task.Task;
+import io.opencodefleet.planner.task.TaskAttempt;
+import io.opencodefleet.planner.task.TaskDispatcher;
+import io.opencodefleet.planner.task.TaskEdge;
+import io.opencodefleet.planner.task.TaskState;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import java.time.Instant;
+import java.util.List;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+/**
+ * Applies the reviewer's verdicts: APPROVED → DONE and dependents released; REJECTED → the next attempt
+ * with the feedback, until {@code maxAttempts}; then the task and mission fail. Verdicts for any attempt but
+ * the task's current one are stale and ignored (attempt = fencing epoch), so redelivery is harmless.
+ */
+@ApplicationScoped
+public class VerdictHandler {
+
+    private static final Logger LOG = Logger.getLogger(VerdictHandler.class);
+
+    @Inject
+    TaskDispatcher dispatcher;
+
+    @Inject
+    MissionService missions;
+
+    @Inject
+    MissionEvents events;
+
+    @Inject
+    MeterRegistry metrics;
+
+    @Incoming("verdicts")
+    @Blocking
+    public void onRecord(String json) {
+        apply(MessageCodec.decode(json, ReviewVerdict.class));
+    }
+
+    @Transactional
+    public void apply(ReviewVerdict verdict) {
+        Mission mission = Mission.lock(verdict.missionId()).orElse(null);
+        if (mission == null || mission.status.isFinished()) {
+            LOG.debugf("Verdict for %s/%s ignored: mission unknown or finished", verdict.missionId(), verdict.taskId());
+            return;
+        }
+        if (TaskDispatcher.SEAL_TASK_ID.equals(verdict.taskId())) {
+            applySeal(mission, verdict);
+            return;
+        }
+        Task task = Task.find(mission.id, verdict.taskId()).orElse(null);
+        if (task == null || task.attempt != verdict.attempt() || !task.status.isInFlight()) {
+            LOG.debugf("Stale verdict for %s/%s attempt %d ignored", verdict.missionId(), verdict.taskId(), verdict.attempt());
+            return;
+        }
+        Instant now = Instant.now();
+        Usage usage = verdict.result() == null ? Usage.ZERO : verdict.result().usage();
+        task.addUsage(usage);
+        mission.addUsage(usage);
+        mission.updatedAt = now;
+        recordAttempt(verdict, now);
+        metrics.counter("fleet.tasks", "kind", task.kind.name().toLowerCase(),
+                "outcome", verdict.verdict() == Verdict.APPROVED ? "succeeded" : "rejected").increment();
+
+        if (verdict.verdict() == Verdict.APPROVED) {
+            task.status = TaskState.DONE;
+            task.finishedAt = now;
+            task.mergedCommit = verdict.mergedCommit();
+            task.summary = verdict.result() == null ? null : verdict.result().summary();
+            events.task(mission.id, MissionEvent.Kind.TASK_SUCCEEDED, task.taskId, task.attempt, verdict.mergedCommit());
+            List<String> dependents = TaskEdge.dependentsOf(mission.id, task.taskId);
+            if (!dependents.isEmpty()) {
+                Task.update("pendingDeps = pendingDeps - 1 where missionId = ?1 and taskId in ?2", mission.id, dependents);
+            }
+            if (Task.count("missionId = ?1 and status <> ?2", mission.id, TaskState.DONE) == 0) {
+                dispatcher.requestSeal(mission);
+            } else {
+                Task.getEntityManager().flush();
+                dispatcher.dispatchReady(mission);
+            }
+            return;
+        }
+
+        String feedback = verdict.feedback() == null || verdict.feedback().isBlank() ? "the reviewer rejected the change" : verdict.feedback();
+        events.task(mission.id, MissionEvent.Kind.TASK_REJECTED, task.taskId, task.attempt, feedback);
+        if (task.attempt < mission.submitted().limits().maxAttempts()) {
+            dispatcher.dispatch(mission, task, feedback);
+            return;
+        }
+        task.status = TaskState.FAILED;
+        task.finishedAt = now;
+        task.feedback = feedback;
+        events.task(mission.id, MissionEvent.Kind.TASK_FAILED, task.taskId, task.attempt,
+                "attempts spent (" + task.attempt + "): " + feedback);
+        missions.finish(mission, MissionStatus.FAILED, "task " + task.taskId + " failed after " + task.attempt + " attempts: " + feedback);
+    }
+
+    private void applySeal(Mission mission, ReviewVerdict verdict) {
+        if (verdict.verdict() == Verdict.APPROVED) {
+            mission.mergedCommit = verdict.mergedCommit();
+            missions.finish(mission, MissionStatus.SEALED, "verified at " + verdict.mergedCommit());
+        } else {
+            missions.finish(mission, MissionStatus.FAILED, "final verification failed: " + verdict.feedback());
+        }
+    }
+
+    private void recordAttempt(ReviewVerdict verdict, Instant now) {
+        TaskAttempt attempt = TaskAttempt.find(verdict.missionId(), verdict.taskId(), verdict.attempt()).orElseGet(() -> {
+            TaskAttempt created = new TaskAttempt();
+            created.missionId = verdict.missionId();
+            created.taskId = verdict.taskId();
+            created.attempt = verdict.attempt();
+            created.dispatchedAt = now;
+            created.persist();
+            return created;
+        });
+        attempt.verdict = verdict.verdict().name();
+        attempt.feedback = verdict.feedback();
+        attempt.mergedCommit = verdict.mergedCommit();
+        attempt.checks = FleetJson.write(verdict.checks());
+        attempt.finishedAt = now;
+        TaskResult result = verdict.result();
+        if (result != null) {
+            attempt.status = result.status().name();
+            attempt.commit = result.commit();
+            attempt.summary = result.summary();
+            attempt.changedFiles = FleetJson.write(result.changedFiles());
+            attempt.workerId = result.workerId();
+            attempt.opencodeSession = result.opencodeSessionId();
+            attempt.inputTokens = result.usage().inputTokens();
+            attempt.outputTokens = result.usage().outputTokens();
+            attempt.costUsd = result.usage().costUsd();
+            attempt.durationMs = result.durationMs();
+        }
+    }
+}
