@@ -78,7 +78,7 @@ class PlannerFlowTest {
         given().contentType("application/json").body(mission(id, DIAMOND, 3)).post("/api/v1/missions").then().statusCode(202);
 
         TaskAssignment a = assignment(id, "a", 1);
-        assertThat(a.branch()).isEqualTo("fleet/" + id + "/a/a1");
+        assertThat(a.branch()).isEqualTo("fleet-tasks/" + id + "/a/a1");
         assertThat(a.integrationBranch()).isEqualTo("fleet/" + id);
         assertThat(a.context()).contains("Build the diamond");
         assertThat(assignments(id)).extracting(TaskAssignment::taskId).containsExactly("a");

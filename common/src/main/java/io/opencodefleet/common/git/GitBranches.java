@@ -1,6 +1,11 @@
 package io.opencodefleet.common.git;
 
-/** The git names the design fixes: integration branch per mission, task branch per attempt, commit trailers. */
+/**
+ * The fleet's git names: integration branch {@code fleet/<missionId>} per mission, task branch
+ * {@code fleet-tasks/<missionId>/<taskId>/a<attempt>} per attempt, and commit trailers. Task branches live
+ * outside {@code fleet/}: git cannot hold {@code fleet/m} and {@code fleet/m/t/a1} at once (a ref is a file,
+ * and it cannot also be a directory).
+ */
 public final class GitBranches {
 
     public static final String TRAILER_MISSION = "Fleet-Mission";
@@ -12,7 +17,7 @@ public final class GitBranches {
     }
 
     public static String task(String missionId, String taskId, int attempt) {
-        return "fleet/" + missionId + "/" + taskId + "/a" + attempt;
+        return "fleet-tasks/" + missionId + "/" + taskId + "/a" + attempt;
     }
 
     /** The trailer block every fleet commit ends with. */

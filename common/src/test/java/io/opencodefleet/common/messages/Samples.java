@@ -22,11 +22,11 @@ final class Samples {
 
     static TaskAssignment assignment() {
         return new TaskAssignment("m-1", "b", 2, TaskKind.CODE, "Second", "Write b.txt", "Goal: greeting", "tests failed",
-                REPO, "fleet/m-1/b/a2", "fleet/m-1", "scripted/coder", 600, VERIFY);
+                REPO, "fleet-tasks/m-1/b/a2", "fleet/m-1", "scripted/coder", 600, VERIFY);
     }
 
     static TaskResult result() {
-        return new TaskResult("m-1", "b", 2, TaskStatus.SUCCEEDED, TaskKind.CODE, "fleet/m-1/b/a2", "abc123",
+        return new TaskResult("m-1", "b", 2, TaskStatus.SUCCEEDED, TaskKind.CODE, "fleet-tasks/m-1/b/a2", "abc123",
                 List.of("b.txt"), "wrote b", null, new Usage(120, 30, 0.01), 1500, "worker-1", "ses_1", null,
                 REPO, "fleet/m-1", VERIFY);
     }
