@@ -1,0 +1,18 @@
+package io.opencodefleet.worker.agent;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.LongConsumer;
+
+/** A coding agent that works in a directory until it answers a prompt: here, OpenCode. */
+public interface CodingAgent {
+
+    /**
+     * Starts a session in {@code directory} and sends {@code prompt}; blocks until the agent's reply, the
+     * timeout, or {@link AgentRun#abort()}. {@code onTokens} hears the running token count for heartbeats.
+     */
+    AgentRun start(Path directory, String title, String model, String prompt, Duration timeout, LongConsumer onTokens);
+
+    /** Where a person can attach to this agent's sessions ({@code opencode attach <url>}), if anywhere. */
+    String attachUrl();
+}

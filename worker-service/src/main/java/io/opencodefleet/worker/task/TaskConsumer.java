@@ -1,0 +1,43 @@
+package io.opencodefleet.worker.task;
+
+import io.opencodefleet.common.messages.InvalidMessageException;
+import io.opencodefleet.common.messages.MessageCodec;
+import io.opencodefleet.common.messages.TaskAssignment;
+import io.opencodefleet.common.messages.TaskResult;
+import io.opencodefleet.common.messages.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.kafka.Record;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Outgoing;
+
+/**
+ * Takes assignments from {@code fleet.tasks} (group {@code fleet-workers}) into the worker's task slots and
+ * publishes each result on {@code fleet.results}, keyed by mission. The assignment's offset is committed only
+ * after its result is acknowledged, so a crash mid-task runs it again (the planner fences stale attempts).
+ */
+@ApplicationScoped
+public class TaskConsumer {
+
+    @Inject
+    TaskRunner runner;
+
+    @Inject
+    MeterRegistry metrics;
+
+    @Incoming("tasks")
+    @Outgoing("results")
+    @Blocking(value = "task-slots", ordered = false)
+    public Record<String, TaskResult> onAssignment(String json) {
+        TaskAssignment task;
+        try {
+            task = MessageCodec.decode(json, TaskAssignment.class);
+        } catch (InvalidMessageException e) {
+            metrics.counter("fleet.dlq.records", "topic", Topics.TASKS).increment();
+            throw e;
+        }
+        return Record.of(task.missionId(), runner.run(task));
+    }
+}

@@ -1,0 +1,209 @@
+package io.opencodefleet.worker.task;
+
+import io.opencodefleet.common.git.GitBranches;
+import io.opencodefleet.common.git.GitException;
+import io.opencodefleet.common.git.GitWorkspace;
+import io.opencodefleet.common.messages.ErrorInfo;
+import io.opencodefleet.common.messages.TaskAssignment;
+import io.opencodefleet.common.messages.TaskProgress;
+import io.opencodefleet.common.messages.TaskResult;
+import io.opencodefleet.common.messages.TaskStatus;
+import io.opencodefleet.common.messages.Usage;
+import io.opencodefleet.worker.WorkerConfig;
+import io.opencodefleet.worker.agent.AgentRun;
+import io.opencodefleet.worker.agent.CodingAgent;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.reactive.messaging.kafka.Record;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs one attempt of a task: a fresh clone at the integration branch's head, a task branch, an OpenCode
+ * session with the prompt, context and feedback (heartbeats while it works), then commit with trailers, push,
+ * and a result. The session's reply, not its silence, ends the work; the timeout aborts it.
+ */
+@ApplicationScoped
+public class TaskRunner {
+
+    private static final Logger LOG = Logger.getLogger(TaskRunner.class);
+    private static final int SUMMARY_CHARS = 4000;
+
+    @Inject
+    CodingAgent agent;
+
+    @Inject
+    RunningTasks running;
+
+    @Inject
+    WorkerConfig config;
+
+    @Inject
+    WorkerIdentity identity;
+
+    @Inject
+    MeterRegistry metrics;
+
+    @Inject
+    @Channel("progress")
+    Emitter<Record<String, TaskProgress>> progress;
+
+    private final ScheduledExecutorService heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "heartbeats");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    public TaskResult run(TaskAssignment task) {
+        long started = System.nanoTime();
+        RunningTasks.Key key = new RunningTasks.Key(task.missionId(), task.taskId(), task.attempt());
+        AtomicReference<String> phase = new AtomicReference<>("workspace");
+        AtomicLong tokens = new AtomicLong();
+        AtomicReference<String> sessionId = new AtomicReference<>();
+        Runnable beat = () -> progress.send(Record.of(task.taskId(), new TaskProgress(task.missionId(), task.taskId(), task.attempt(), identity.id(),
+                phase.get(), tokens.get(), Instant.now(), agent.attachUrl(), sessionId.get())));
+        beat.run();
+        long interval = config.worker().heartbeatInterval().toMillis();
+        ScheduledFuture<?> beating = heartbeats.scheduleAtFixedRate(beat, interval, interval, TimeUnit.MILLISECONDS);
+        Path dir = config.worker().workDir().resolve(task.missionId()).resolve(task.taskId()).resolve("a" + task.attempt());
+        try {
+            if (running.isCancelled(task.missionId())) {
+                return result(task, TaskStatus.CANCELLED, null, null, List.of(), null, Usage.ZERO, started, null,
+                        new ErrorInfo("cancelled", "the mission was cancelled before the task started"));
+            }
+            GitWorkspace git = prepareWorkspace(task, dir);
+            String base = git.head();
+
+            phase.set("agent");
+            AgentRun run = agent.start(dir, task.missionId() + "/" + task.taskId() + " a" + task.attempt(), task.model(),
+                    prompt(task), Duration.ofSeconds(task.timeoutSeconds() == null ? 1800 : task.timeoutSeconds()), tokens::set);
+            sessionId.set(run.sessionId());
+            running.started(key, run);
+            beat.run();
+            AgentRun.Outcome outcome;
+            try {
+                outcome = run.await();
+            } finally {
+                running.finished(key);
+            }
+            Usage usage = outcome.usage() == null ? Usage.ZERO : outcome.usage();
+            String summary = trim(outcome.text());
+            switch (outcome.ending()) {
+                case ABORTED:
+                    return result(task, TaskStatus.CANCELLED, null, null, List.of(), summary, usage, started, run.sessionId(),
+                            new ErrorInfo("cancelled", "the session was aborted on cancel"));
+                case TIMED_OUT:
+                    return result(task, TaskStatus.TIMED_OUT, null, null, List.of(), summary, usage, started, run.sessionId(),
+                            new ErrorInfo("timeout", "the agent did not finish within " + task.timeoutSeconds() + "s; the session was aborted"));
+                case FAILED:
+                    return result(task, TaskStatus.FAILED, null, null, List.of(), summary, usage, started, run.sessionId(),
+                            new ErrorInfo("agent", outcome.error()));
+                default:
+                    break;
+            }
+            phase.set("push");
+            String commit = git.commitAll(commitTitle(task) + (summary == null ? "" : "\n\n" + summary),
+                    GitBranches.trailers(task.missionId(), task.taskId(), task.attempt()));
+            List<String> changed = List.of();
+            if (commit != null) {
+                changed = git.changedFiles(base, commit);
+                git.git("push", "--quiet", "--force", "origin", "HEAD:refs/heads/" + task.branch());
+            }
+            return result(task, TaskStatus.SUCCEEDED, task.branch(), commit, changed, summary, usage, started, run.sessionId(), null);
+        } catch (GitException | UncheckedIOException e) {
+            LOG.warnf(e, "Task %s/%s attempt %d failed", task.missionId(), task.taskId(), task.attempt());
+            return result(task, TaskStatus.FAILED, null, null, List.of(), null, Usage.ZERO, started, sessionId.get(),
+                    new ErrorInfo("workspace", e.getMessage()));
+        } finally {
+            beating.cancel(false);
+            if (!config.worker().keepWorkspaces()) {
+                deleteTree(dir);
+            }
+        }
+    }
+
+    /** A fresh clone on a new task branch, starting at the integration branch's head (or the base ref). */
+    private GitWorkspace prepareWorkspace(TaskAssignment task, Path dir) {
+        deleteTree(dir);
+        try {
+            Files.createDirectories(dir.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        GitWorkspace git = GitWorkspace.clone(task.repo().url(), dir);
+        String start = git.remoteBranchExists(task.integrationBranch()) ? task.integrationBranch() : task.repo().baseRef();
+        git.fetch(start);
+        git.git("checkout", "--quiet", "-B", task.branch(), "refs/remotes/origin/" + start);
+        return git;
+    }
+
+    /** What the agent reads: the task, the mission's context, and the reviewer's feedback on the last attempt. */
+    static String prompt(TaskAssignment task) {
+        StringBuilder prompt = new StringBuilder();
+        prompt.append("# Task: ").append(task.title() == null ? task.taskId() : task.title()).append("\n\n").append(task.prompt().strip()).append("\n");
+        if (task.context() != null && !task.context().isBlank()) {
+            prompt.append("\n## Context\n\n").append(task.context().strip()).append("\n");
+        }
+        if (task.feedback() != null && !task.feedback().isBlank()) {
+            prompt.append("\n## Feedback on attempt ").append(task.attempt() - 1)
+                    .append(" (the reviewer rejected it; fix this)\n\n").append(task.feedback().strip()).append("\n");
+        }
+        prompt.append("\n## How to work\n\nChange the files in the current directory to do the task. "
+                + "Do not commit or push: the fleet commits your changes when you finish. "
+                + "End with a short summary of what you changed.\n");
+        return prompt.toString();
+    }
+
+    private static String commitTitle(TaskAssignment task) {
+        String title = task.title() == null ? task.taskId() : task.title();
+        return "Task " + task.taskId() + ": " + (title.length() > 60 ? title.substring(0, 60) : title);
+    }
+
+    private TaskResult result(TaskAssignment task, TaskStatus status, String branch, String commit, List<String> changed,
+            String summary, Usage usage, long startedNanos, String sessionId, ErrorInfo error) {
+        long durationMs = (System.nanoTime() - startedNanos) / 1_000_000;
+        metrics.counter("fleet.worker.tasks", "status", status.name().toLowerCase()).increment();
+        LOG.infof("Task %s/%s attempt %d %s in %d ms%s", task.missionId(), task.taskId(), task.attempt(), status, durationMs,
+                commit == null ? "" : " at " + commit);
+        return new TaskResult(task.missionId(), task.taskId(), task.attempt(), status, task.kind(), branch, commit, changed,
+                summary, null, usage, durationMs, identity.id(), sessionId, error, task.repo(), task.integrationBranch(), task.verify());
+    }
+
+    private static String trim(String text) {
+        if (text == null) {
+            return null;
+        }
+        String stripped = text.strip();
+        return stripped.length() > SUMMARY_CHARS ? stripped.substring(0, SUMMARY_CHARS) + "…" : stripped;
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        } catch (IOException e) {
+            LOG.warnf("Could not delete workspace %s: %s", dir, e.getMessage());
+        }
+    }
+}
