@@ -71,12 +71,7 @@ public class ProgressTracker {
         }
         Instant now = Instant.now();
         if (task.status == TaskState.QUEUED) {
-            task.status = TaskState.RUNNING;
-            task.startedAt = progress.at() != null ? progress.at() : now;
-            if (task.dispatchedAt != null) {
-                dispatchLatency.record(Duration.between(task.dispatchedAt, task.startedAt).abs());
-            }
-            events.task(task.missionId, MissionEvent.Kind.TASK_STARTED, task.taskId, task.attempt, progress.workerId());
+            markStarted(task, progress.at() != null ? progress.at() : now, progress.workerId());
         }
         task.lastHeartbeatAt = now;
         task.workerId = progress.workerId();
@@ -93,9 +88,23 @@ public class ProgressTracker {
         }
         Task task = currentAttempt(result.missionId(), result.taskId(), result.attempt());
         if (task != null && (task.status == TaskState.QUEUED || task.status == TaskState.RUNNING)) {
+            if (task.status == TaskState.QUEUED) {
+                // The result overtook the first heartbeat: the task did start.
+                markStarted(task, Instant.now().minusMillis(result.durationMs()), result.workerId());
+            }
             task.status = TaskState.REVIEWING;
             task.lastHeartbeatAt = Instant.now();
         }
+    }
+
+    private void markStarted(Task task, Instant at, String workerId) {
+        task.status = TaskState.RUNNING;
+        task.startedAt = at;
+        task.workerId = workerId;
+        if (task.dispatchedAt != null) {
+            dispatchLatency.record(Duration.between(task.dispatchedAt, at).abs());
+        }
+        events.task(task.missionId, MissionEvent.Kind.TASK_STARTED, task.taskId, task.attempt, workerId);
     }
 
     /** The task under its mission's lock, or null when the mission is finished or the attempt is not current. */
