@@ -2,7 +2,7 @@ package io.opencodefleet.e2e;
 
 import io.opencodefleet.testkit.kafka.KafkaBroker;
 import io.opencodefleet.testkit.model.ScriptedModel;
-import io.opencodefleet.testkit.opencode.OpencodeBinary;
+import io.opencodefleet.common.opencode.OpencodeBinary;
 import io.opencodefleet.testkit.opencode.OpencodeTestConfig;
 import io.opencodefleet.testkit.postgres.TestDatabase;
 import java.io.IOException;
@@ -62,7 +62,7 @@ final class LocalFleet implements AutoCloseable {
                         "fleet.worker.slots", "2",
                         "fleet.worker.work-dir", dir.resolve("worker-" + i).toString(),
                         "fleet.opencode.home", dir.resolve("opencode-" + i).toString(),
-                        "fleet.opencode.bin", OpencodeBinary.locate().toString()), env));
+                        "fleet.opencode.bin", OpencodeBinary.locateOrInstall().toString()), env));
             }
         } catch (IOException e) {
             close();

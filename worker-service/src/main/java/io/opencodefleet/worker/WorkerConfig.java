@@ -21,6 +21,10 @@ public interface WorkerConfig {
         /** This worker's name in results and heartbeats; defaults to host name and process id. */
         Optional<String> id();
 
+        /** Concurrent task slots; each runs one OpenCode session. */
+        @WithDefault("2")
+        int slots();
+
         /** Where task workspaces are cloned; each attempt gets its own directory, removed afterwards. */
         Path workDir();
 

@@ -17,7 +17,7 @@ public record MissionSubmitted(
         @Size(max = 500) String title,
         @NotBlank @Size(max = 100_000) String goal,
         @NotNull @Valid RepoRef repo,
-        @Valid List<@NotNull @Valid PlannedTask> plan,
+        List<@NotNull @Valid PlannedTask> plan,
         @Valid VerifySpec verify,
         @Size(max = 200) String model,
         Map<String, String> models,

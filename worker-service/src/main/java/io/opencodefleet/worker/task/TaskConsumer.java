@@ -6,7 +6,7 @@ import io.opencodefleet.common.messages.TaskAssignment;
 import io.opencodefleet.common.messages.TaskResult;
 import io.opencodefleet.common.messages.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.reactive.messaging.kafka.Record;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;

@@ -1,0 +1,243 @@
+package io.opencodefleet.common.opencode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.opencodefleet.testkit.model.Match;
+import io.opencodefleet.testkit.model.RecordedRequest;
+import io.opencodefleet.testkit.model.Rule;
+import io.opencodefleet.testkit.model.Script;
+import io.opencodefleet.testkit.model.ScriptedModel;
+import io.opencodefleet.testkit.model.Turn;
+import io.opencodefleet.testkit.opencode.OpencodeTestConfig;
+
+/** A real {@code opencode serve} driven over HTTP, its model scripted. */
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+class OpencodeServerTest {
+
+    static final Script SCRIPT = Script.of(
+            Rule.when(Match.promptContains("task c")).named("task c")
+                    .reply(Turn.write("c.txt", "hello from the agent\n"), Turn.bash("echo hi > out.txt"),
+                            Turn.text("Wrote c.txt and out.txt.")),
+            Rule.when(Match.promptContains("rate limited").and(Match.hasTools())).named("rate limited")
+                    .failFirst(429, 2).reply(Turn.write("limited.txt", "made it\n"), Turn.text("done")),
+            Rule.when(Match.promptContains("rejected request").and(Match.hasTools())).named("rejected")
+                    .reply(Turn.error(400)),
+            Rule.when(Match.promptContains("hang forever").and(Match.hasTools())).named("hang")
+                    .reply(Turn.hang()));
+
+    @TempDir
+    static Path shared;
+    static ScriptedModel model;
+    static OpencodeServer server;
+    static OpencodeEventStream events;
+
+    @BeforeAll
+    static void startServer() throws InterruptedException {
+        model = ScriptedModel.start(SCRIPT);
+        long started = System.nanoTime();
+        server = OpencodeServer.start(settings(shared.resolve("opencode")));
+        report("cold start of opencode serve: %d ms", (System.nanoTime() - started) / 1_000_000);
+        events = server.client().openEventStream();
+        assertThat(events.awaitConnected(Duration.ofSeconds(10))).isTrue();
+    }
+
+    @AfterAll
+    static void stopServer() {
+        if (events != null) {
+            events.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (model != null) {
+            model.close();
+        }
+    }
+
+    static OpencodeServerSettings settings(Path stateRoot) {
+        return OpencodeServerSettings.of(OpencodeBinary.locateOrInstall(), stateRoot)
+                .withConfigContent(OpencodeTestConfig.jsonFor(model));
+    }
+
+    @Test
+    void aSessionWritesAFileRunsBashAndReportsTheScriptedUsage(@TempDir Path dir) throws Exception {
+        Path repo = gitRepository(dir.resolve("repo"));
+        OpencodeClient client = server.client();
+        assertThat(client.version()).isEqualTo("1.18.33");
+
+        long started = System.nanoTime();
+        OpencodeSession session = client.createSession(repo, "task c");
+        List<OpencodeEvent> seen = new CopyOnWriteArrayList<>();
+        PromptReply reply;
+        try (AutoCloseable subscription = events.forSession(session.id(), seen::add)) {
+            reply = client.prompt(session, OpencodeTestConfig.MODEL, "Please do task c.");
+        }
+        report("first task in a new directory: %d ms", (System.nanoTime() - started) / 1_000_000);
+
+        assertThat(reply.completed()).as("error: %s", reply.error()).isTrue();
+        assertThat(reply.text()).isEqualTo("Wrote c.txt and out.txt.");
+        assertThat(Files.readString(repo.resolve("c.txt"))).isEqualTo("hello from the agent\n");
+        assertThat(Files.readString(repo.resolve("out.txt"))).isEqualTo("hi\n");
+        // three model calls (write, bash, final text), each reporting the script's default 100 + 20 tokens
+        assertThat(reply.steps()).isEqualTo(3);
+        assertThat(reply.usage().input()).isEqualTo(300);
+        assertThat(reply.usage().output()).isEqualTo(60);
+        assertThat(reply.sessionId()).isEqualTo(session.id());
+
+        List<RecordedRequest> calls = model.requests(r -> r.conversationKey().equals(session.id()) && r.hasTools());
+        assertThat(calls).extracting(RecordedRequest::step).containsExactly(0, 1, 2);
+        assertThat(calls.get(0).toolNames()).contains("write", "bash", "edit", "read");
+        assertThat(calls.get(0).lastUserMessage()).isEqualTo("Please do task c.");
+
+        // progress: the event stream carried the session's growing token count, ending at the reply's usage
+        assertThat(seen).extracting(OpencodeEvent::type).contains(OpencodeEvent.SESSION_STATUS,
+                OpencodeEvent.MESSAGE_PART_UPDATED);
+        TokenUsage last = seen.stream().flatMap(e -> e.sessionUsage().stream())
+                .map(OpencodeEvent.SessionUsage::tokens).reduce((a, b) -> b).orElseThrow();
+        assertThat(last.input()).isEqualTo(300);
+        assertThat(last.output()).isEqualTo(60);
+
+        // a warm server in a known directory
+        started = System.nanoTime();
+        OpencodeSession again = client.createSession(repo, "task c again");
+        PromptReply second = client.prompt(again, OpencodeTestConfig.MODEL, "Please do task c again.");
+        report("warm task: %d ms", (System.nanoTime() - started) / 1_000_000);
+        assertThat(second.completed()).isTrue();
+        assertThat(second.usage().input()).isEqualTo(300);
+    }
+
+    @Test
+    void aRateLimitedModelIsRetriedAndTheTaskCompletes(@TempDir Path dir) throws Exception {
+        Path repo = gitRepository(dir.resolve("repo"));
+        OpencodeClient client = server.client();
+        OpencodeSession session = client.createSession(repo, "rate limited task");
+        List<String> statuses = new CopyOnWriteArrayList<>();
+        PromptReply reply;
+        try (AutoCloseable subscription = events.forSession(session.id(),
+                event -> event.status().ifPresent(statuses::add))) {
+            reply = client.prompt(session, OpencodeTestConfig.MODEL, "This task is rate limited.");
+        }
+
+        assertThat(reply.completed()).as("error: %s", reply.error()).isTrue();
+        assertThat(Files.readString(repo.resolve("limited.txt"))).isEqualTo("made it\n");
+        assertThat(model.requests(r -> r.conversationKey().equals(session.id()) && r.hasTools()))
+                .extracting(RecordedRequest::status).containsExactly(429, 429, 200, 200);
+        assertThat(statuses).contains("retry", "busy", "idle");
+        assertThat(reply.usage().input()).as("failed calls report no usage").isEqualTo(200);
+    }
+
+    @Test
+    void aModelErrorComesBackInTheReply(@TempDir Path dir) throws Exception {
+        Path repo = gitRepository(dir.resolve("repo"));
+        OpencodeClient client = server.client();
+        OpencodeSession session = client.createSession(repo, "rejected");
+        PromptReply reply = client.prompt(session, OpencodeTestConfig.MODEL, "A rejected request.");
+
+        assertThat(reply.completed()).isFalse();
+        assertThat(reply.error().name()).isEqualTo("APIError");
+        assertThat(reply.error().statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void abortStopsAHangingModelPromptly(@TempDir Path dir) throws Exception {
+        Path repo = gitRepository(dir.resolve("repo"));
+        OpencodeClient client = server.client();
+        OpencodeSession session = client.createSession(repo, "hanging");
+        CompletableFuture<PromptReply> pending = client.promptAsync(session.id(), repo, OpencodeTestConfig.MODEL,
+                "Please hang forever.");
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (model.requests(r -> r.conversationKey().equals(session.id()) && r.hasTools()).isEmpty()) {
+            assertThat(System.currentTimeMillis()).as("the model was called").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+        assertThat(pending).isNotDone();
+
+        long aborted = System.nanoTime();
+        assertThat(client.abort(session.id(), repo)).isTrue();
+        PromptReply reply = pending.get(5, TimeUnit.SECONDS);
+        report("abort answered the prompt after %d ms", (System.nanoTime() - aborted) / 1_000_000);
+
+        assertThat(reply.aborted()).isTrue();
+        assertThat(reply.error().name()).isEqualTo(AgentError.ABORTED);
+    }
+
+    @Test
+    void restartsWhenMemoryGrowsPastTheLimitOrTheProcessDies(@TempDir Path dir) throws Exception {
+        AtomicReference<OpencodeServer> own = new AtomicReference<>();
+        try (OpencodeServer small = OpencodeServer.start(settings(dir.resolve("opencode")).withMaxRssBytes(1))) {
+            own.set(small);
+            assertThat(small.residentBytes()).isGreaterThan(1);
+            long firstPid = small.pid().orElseThrow();
+
+            assertThat(small.ensureHealthy()).hasValueSatisfying(reason -> assertThat(reason).contains("memory"));
+            long secondPid = small.pid().orElseThrow();
+            assertThat(secondPid).isNotEqualTo(firstPid);
+            assertThat(ProcessHandle.of(firstPid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+
+            ProcessHandle.of(secondPid).orElseThrow().destroyForcibly();
+            ProcessHandle.of(secondPid).orElseThrow().onExit().get(10, TimeUnit.SECONDS);
+            assertThat(small.ensureHealthy()).hasValueSatisfying(reason -> assertThat(reason).contains("exited"));
+            assertThat(small.restarts()).isEqualTo(2);
+
+            Path repo = gitRepository(dir.resolve("repo"));
+            OpencodeSession session = small.client().createSession(repo, "after restart");
+            assertThat(small.client().prompt(session, OpencodeTestConfig.MODEL, "task c").completed()).isTrue();
+            assertThat(repo.resolve("out.txt")).exists();
+        }
+        long pid = own.get().pid().orElse(-1L);
+        assertThat(pid).as("closed servers forget their process").isEqualTo(-1L);
+        assertThatThrownBy(() -> own.get().ensureHealthy()).isInstanceOf(OpencodeException.class);
+    }
+
+    @Test
+    void anAttachedServerIsUsedAsItIsAndLeftRunning() {
+        OpencodeServer attached = OpencodeServer.attach(server.endpoint());
+        assertThat(attached.managed()).isFalse();
+        assertThat(attached.ensureHealthy()).isEmpty();
+        attached.close();
+        assertThat(server.client().healthy(Duration.ofSeconds(2))).isTrue();
+
+        OpencodeClient wrongPassword = new OpencodeClient(
+                new OpencodeEndpoint(server.endpoint().baseUri(), "opencode", "wrong"));
+        assertThat(wrongPassword.healthy(Duration.ofSeconds(2))).isFalse();
+        assertThatThrownBy(wrongPassword::version).isInstanceOf(OpencodeException.class)
+                .satisfies(e -> assertThat(((OpencodeException) e).status()).isEqualTo(401));
+    }
+
+    static void report(String format, Object... args) {
+        System.out.printf(format + "%n", args);
+    }
+
+    static Path gitRepository(Path dir) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        run(dir, "git", "init", "-q");
+        Files.writeString(dir.resolve("README.md"), "# test repository\n");
+        run(dir, "git", "add", ".");
+        run(dir, "git", "-c", "user.name=Fleet Test", "-c", "user.email=fleet@example.invalid", "commit", "-q",
+                "-m", "initial");
+        return dir.toRealPath();
+    }
+
+    static void run(Path dir, String... command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertThat(process.waitFor()).as("%s: %s", String.join(" ", command), output).isZero();
+    }
+}
