@@ -4,8 +4,8 @@ import io.opencodefleet.common.messages.InvalidMessageException;
 import io.opencodefleet.common.messages.MessageCodec;
 import io.opencodefleet.common.messages.MissionSubmitted;
 import io.opencodefleet.common.messages.Topics;
+import io.opencodefleet.planner.metrics.PlannerMetrics;
 import io.opencodefleet.planner.mission.MissionService;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -29,7 +29,7 @@ public class MissionIntake {
     MissionService missions;
 
     @Inject
-    MeterRegistry metrics;
+    PlannerMetrics metrics;
 
     @Incoming("missions")
     @Blocking
@@ -45,7 +45,7 @@ public class MissionIntake {
                 LOG.debugf("Mission %s already stored", e.missionId);
             }
         } catch (InvalidMessageException e) {
-            metrics.counter("fleet.dlq.records", "topic", Topics.MISSIONS).increment();
+            metrics.deadLettered(Topics.MISSIONS);
             LOG.warnf("Invalid mission at %s-%d@%d to the DLQ: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
             throw e;
         }

@@ -9,11 +9,11 @@ import io.opencodefleet.common.messages.MissionSubmitted;
 import io.opencodefleet.common.messages.PlannedTask;
 import io.opencodefleet.common.messages.TaskKind;
 import io.opencodefleet.common.plan.PlanValidator;
+import io.opencodefleet.planner.metrics.PlannerMetrics;
 import io.opencodefleet.planner.task.Task;
 import io.opencodefleet.planner.task.TaskDispatcher;
 import io.opencodefleet.planner.task.TaskEdge;
 import io.opencodefleet.planner.task.TaskState;
-import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -42,7 +42,7 @@ public class MissionService {
     MissionEvents events;
 
     @Inject
-    MeterRegistry metrics;
+    PlannerMetrics metrics;
 
     @ConfigProperty(name = "fleet.max-plan-tasks", defaultValue = "10000")
     int maxPlanTasks;
@@ -141,7 +141,7 @@ public class MissionService {
             default -> MissionEvent.Kind.FAILED;
         };
         events.mission(mission.id, kind, reason);
-        metrics.counter("fleet.missions", "outcome", outcome.name().toLowerCase()).increment();
+        metrics.missionFinished(outcome.name());
         LOG.infof("Mission %s %s: %s", mission.id, outcome, reason);
     }
 

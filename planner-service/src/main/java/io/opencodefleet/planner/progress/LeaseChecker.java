@@ -1,6 +1,7 @@
 package io.opencodefleet.planner.progress;
 
 import io.opencodefleet.common.messages.MissionEvent;
+import io.opencodefleet.planner.metrics.PlannerMetrics;
 import io.opencodefleet.planner.mission.Mission;
 import io.opencodefleet.planner.mission.MissionEvents;
 import io.opencodefleet.planner.mission.MissionService;
@@ -38,6 +39,9 @@ public class LeaseChecker {
     @Inject
     MissionEvents events;
 
+    @Inject
+    PlannerMetrics metrics;
+
     @Scheduled(every = "${fleet.lease-check-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void expireLeases() {
         Instant deadline = Instant.now().minusSeconds(leaseSeconds);
@@ -60,6 +64,7 @@ public class LeaseChecker {
         }
         String reason = "lease expired: worker " + task.workerId + " sent no heartbeat for " + leaseSeconds + "s";
         LOG.warnf("Task %s/%s attempt %d: %s", missionId, taskId, attempt, reason);
+        metrics.leaseExpired();
         events.task(missionId, MissionEvent.Kind.TASK_REJECTED, taskId, attempt, reason);
         if (task.attempt < mission.submitted().limits().maxAttempts()) {
             dispatcher.dispatch(mission, task, task.feedback);

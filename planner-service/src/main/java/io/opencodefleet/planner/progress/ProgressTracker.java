@@ -6,14 +6,13 @@ import io.opencodefleet.common.messages.MissionEvent;
 import io.opencodefleet.common.messages.TaskKind;
 import io.opencodefleet.common.messages.TaskProgress;
 import io.opencodefleet.common.messages.TaskResult;
+import io.opencodefleet.common.messages.Topics;
+import io.opencodefleet.planner.metrics.PlannerMetrics;
 import io.opencodefleet.planner.mission.Mission;
 import io.opencodefleet.planner.mission.MissionEvents;
 import io.opencodefleet.planner.task.Task;
 import io.opencodefleet.planner.task.TaskState;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.smallrye.common.annotation.Blocking;
-import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
@@ -33,24 +32,19 @@ public class ProgressTracker {
     MissionEvents events;
 
     @Inject
-    MeterRegistry metrics;
-
-    private Timer dispatchLatency;
-
-    @PostConstruct
-    void init() {
-        dispatchLatency = Timer.builder("fleet.dispatch.latency")
-                .description("Task QUEUED until a worker started it")
-                .publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofHours(1))
-                .register(metrics);
-    }
+    PlannerMetrics metrics;
 
     @Incoming("progress")
     @Blocking
     public void onProgress(String json) {
-        heartbeat(MessageCodec.decode(json, TaskProgress.class));
+        TaskProgress progress;
+        try {
+            progress = MessageCodec.decode(json, TaskProgress.class);
+        } catch (InvalidMessageException e) {
+            metrics.deadLettered(Topics.PROGRESS);
+            throw e;
+        }
+        heartbeat(progress);
     }
 
     @Incoming("results")
@@ -102,7 +96,7 @@ public class ProgressTracker {
         task.startedAt = at;
         task.workerId = workerId;
         if (task.dispatchedAt != null) {
-            dispatchLatency.record(Duration.between(task.dispatchedAt, at).abs());
+            metrics.started(Duration.between(task.dispatchedAt, at).abs());
         }
         events.task(task.missionId, MissionEvent.Kind.TASK_STARTED, task.taskId, task.attempt, workerId);
     }

@@ -9,6 +9,7 @@ import io.opencodefleet.common.messages.TaskKind;
 import io.opencodefleet.common.messages.TaskResult;
 import io.opencodefleet.common.messages.TaskStatus;
 import io.opencodefleet.common.messages.Topics;
+import io.opencodefleet.planner.metrics.PlannerMetrics;
 import io.opencodefleet.planner.mission.Mission;
 import io.opencodefleet.planner.mission.MissionEvents;
 import io.opencodefleet.planner.outbox.Outbox;
@@ -35,6 +36,9 @@ public class TaskDispatcher {
 
     @Inject
     MissionEvents events;
+
+    @Inject
+    PlannerMetrics metrics;
 
     /** Dispatches every task whose dependencies are done, up to {@code limits.maxParallel} in flight. */
     public int dispatchReady(Mission mission) {
@@ -82,6 +86,7 @@ public class TaskDispatcher {
                 task.title, task.prompt, context(mission, task), feedback, spec.repo(), branch, mission.integrationBranch,
                 spec.modelFor(role), spec.limits().taskTimeoutSeconds(), spec.verify()));
         events.task(mission.id, MissionEvent.Kind.TASK_DISPATCHED, task.taskId, task.attempt, null);
+        metrics.dispatched(task.kind);
     }
 
     /** Asks the reviewer to run the mission's checks on the final integration branch. */

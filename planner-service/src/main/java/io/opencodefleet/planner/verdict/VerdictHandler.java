@@ -1,12 +1,15 @@
 package io.opencodefleet.planner.verdict;
 
 import io.opencodefleet.common.messages.FleetJson;
+import io.opencodefleet.common.messages.InvalidMessageException;
 import io.opencodefleet.common.messages.MessageCodec;
 import io.opencodefleet.common.messages.MissionEvent;
 import io.opencodefleet.common.messages.ReviewVerdict;
 import io.opencodefleet.common.messages.TaskResult;
+import io.opencodefleet.common.messages.Topics;
 import io.opencodefleet.common.messages.Usage;
 import io.opencodefleet.common.messages.Verdict;
+import io.opencodefleet.planner.metrics.PlannerMetrics;
 import io.opencodefleet.planner.mission.Mission;
 import io.opencodefleet.planner.mission.MissionEvents;
 import io.opencodefleet.planner.mission.MissionService;
@@ -16,7 +19,6 @@ import io.opencodefleet.planner.task.TaskAttempt;
 import io.opencodefleet.planner.task.TaskDispatcher;
 import io.opencodefleet.planner.task.TaskEdge;
 import io.opencodefleet.planner.task.TaskState;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -46,12 +48,19 @@ public class VerdictHandler {
     MissionEvents events;
 
     @Inject
-    MeterRegistry metrics;
+    PlannerMetrics metrics;
 
     @Incoming("verdicts")
     @Blocking
     public void onRecord(String json) {
-        apply(MessageCodec.decode(json, ReviewVerdict.class));
+        ReviewVerdict verdict;
+        try {
+            verdict = MessageCodec.decode(json, ReviewVerdict.class);
+        } catch (InvalidMessageException e) {
+            metrics.deadLettered(Topics.VERDICTS);
+            throw e;
+        }
+        apply(verdict);
     }
 
     @Transactional
@@ -76,10 +85,12 @@ public class VerdictHandler {
         mission.addUsage(usage);
         mission.updatedAt = now;
         recordAttempt(verdict, now);
-        metrics.counter("fleet.tasks", "kind", task.kind.name().toLowerCase(),
-                "outcome", verdict.verdict() == Verdict.APPROVED ? "succeeded" : "rejected").increment();
+        boolean approved = verdict.verdict() == Verdict.APPROVED;
+        boolean spent = !approved && task.attempt >= mission.submitted().limits().maxAttempts();
+        metrics.taskFinished(task.kind, approved ? "succeeded" : spent ? "failed" : "rejected",
+                verdict.result() == null ? 0 : verdict.result().durationMs(), usage);
 
-        if (verdict.verdict() == Verdict.APPROVED) {
+        if (approved) {
             task.status = TaskState.DONE;
             task.finishedAt = now;
             task.mergedCommit = verdict.mergedCommit();

@@ -6,6 +6,9 @@ import io.opencodefleet.common.messages.ReviewVerdict;
 import io.opencodefleet.common.messages.TaskResult;
 import io.opencodefleet.common.messages.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PostConstruct;
+import java.time.Duration;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.Record;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,6 +30,15 @@ public class ResultConsumer {
     @Inject
     MeterRegistry metrics;
 
+    private Timer mergeDuration;
+
+    @PostConstruct
+    void init() {
+        mergeDuration = Timer.builder("fleet.merge.duration").description("Reviewing one result: merge, checks, push")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(10)).maximumExpectedValue(Duration.ofHours(2))
+                .register(metrics);
+    }
+
     @Incoming("results")
     @Outgoing("verdicts")
     @Blocking
@@ -38,7 +50,7 @@ public class ResultConsumer {
             metrics.counter("fleet.dlq.records", "topic", Topics.RESULTS).increment();
             throw e;
         }
-        ReviewVerdict verdict = mergeQueue.review(result);
+        ReviewVerdict verdict = mergeDuration.record(() -> mergeQueue.review(result));
         metrics.counter("fleet.review.verdicts", "verdict", verdict.verdict().name().toLowerCase()).increment();
         return Record.of(result.missionId(), verdict);
     }

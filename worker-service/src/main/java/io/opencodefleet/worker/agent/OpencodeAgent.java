@@ -1,5 +1,7 @@
 package io.opencodefleet.worker.agent;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.opencodefleet.common.messages.Usage;
 import io.opencodefleet.common.opencode.OpencodeBinary;
 import io.opencodefleet.common.opencode.OpencodeClient;
@@ -39,6 +41,9 @@ public class OpencodeAgent implements CodingAgent {
     @Inject
     WorkerConfig config;
 
+    @Inject
+    MeterRegistry metrics;
+
     private OpencodeServer server;
     private OpencodeEventStream events;
 
@@ -54,6 +59,8 @@ public class OpencodeAgent implements CodingAgent {
             LOG.infof("Started OpenCode (%s) at %s", binary, server.endpoint().baseUri());
         }
         events = server.client().openEventStream();
+        FunctionCounter.builder("fleet.opencode.restarts", server, OpencodeServer::restarts)
+                .description("Restarts of the worker's OpenCode server (died, unhealthy, or past its memory limit)").register(metrics);
     }
 
     void stop(@Observes ShutdownEvent event) {

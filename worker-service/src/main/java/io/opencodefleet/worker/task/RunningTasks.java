@@ -1,7 +1,12 @@
 package io.opencodefleet.worker.task;
 
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.opencodefleet.worker.WorkerConfig;
 import io.opencodefleet.worker.agent.AgentRun;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -22,6 +27,14 @@ public class RunningTasks {
             return size() > 10_000;
         }
     }));
+
+    /** {@code fleet_worker_slots{state="busy"|"total"}}: what autoscaling and the dashboards read. */
+    void registerSlotGauges(@Observes StartupEvent event, MeterRegistry metrics, WorkerConfig config) {
+        Gauge.builder("fleet.worker.slots", running, Map::size).description("Task slots running an agent session")
+                .tag("state", "busy").register(metrics);
+        Gauge.builder("fleet.worker.slots", config.worker(), w -> w.slots()).description("Task slots of this worker")
+                .tag("state", "total").register(metrics);
+    }
 
     public void started(Key key, AgentRun run) {
         running.put(key, run);

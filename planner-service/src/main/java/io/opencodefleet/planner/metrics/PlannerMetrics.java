@@ -1,0 +1,75 @@
+package io.opencodefleet.planner.metrics;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.opencodefleet.common.messages.TaskKind;
+import io.opencodefleet.common.messages.Usage;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.Locale;
+
+/** The planner's fleet metrics, named as the design fixes them (Prometheus adds the _total / _seconds suffixes). */
+@ApplicationScoped
+public class PlannerMetrics {
+
+    @Inject
+    MeterRegistry registry;
+
+    private Timer dispatchLatency;
+    private Timer taskDuration;
+
+    @PostConstruct
+    void init() {
+        dispatchLatency = Timer.builder("fleet.dispatch.latency")
+                .description("Task QUEUED until a worker started it")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofHours(1))
+                .register(registry);
+        taskDuration = Timer.builder("fleet.task.duration")
+                .description("A worker's time on one task attempt")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(100))
+                .maximumExpectedValue(Duration.ofHours(8))
+                .register(registry);
+    }
+
+    public void dispatched(TaskKind kind) {
+        registry.counter("fleet.tasks.dispatched", "kind", lower(kind)).increment();
+    }
+
+    public void started(Duration sinceDispatch) {
+        dispatchLatency.record(sinceDispatch);
+    }
+
+    /** An attempt's verdict is in: {@code outcome} is succeeded, rejected or failed (attempts spent). */
+    public void taskFinished(TaskKind kind, String outcome, long durationMs, Usage usage) {
+        registry.counter("fleet.tasks", "kind", lower(kind), "outcome", outcome).increment();
+        if (durationMs > 0) {
+            taskDuration.record(Duration.ofMillis(durationMs));
+        }
+        if (usage != null) {
+            registry.counter("fleet.tokens", "direction", "input").increment(usage.inputTokens());
+            registry.counter("fleet.tokens", "direction", "output").increment(usage.outputTokens());
+            registry.counter("fleet.cost.usd").increment(usage.costUsd());
+        }
+    }
+
+    public void missionFinished(String outcome) {
+        registry.counter("fleet.missions", "outcome", outcome.toLowerCase(Locale.ROOT)).increment();
+    }
+
+    public void leaseExpired() {
+        registry.counter("fleet.lease.expired").increment();
+    }
+
+    public void deadLettered(String topic) {
+        registry.counter("fleet.dlq.records", "topic", topic).increment();
+    }
+
+    private static String lower(Enum<?> value) {
+        return value.name().toLowerCase(Locale.ROOT);
+    }
+}
