@@ -105,7 +105,7 @@ class PlannerFlowTest {
         ConsumerRecord<String, String> seal = topics.await(r -> r.topic().equals(Topics.RESULTS) && id.equals(r.key()), WAIT);
         TaskResult sealRequest = MessageCodec.decode(seal.value(), TaskResult.class);
         assertThat(sealRequest.kind()).isEqualTo(TaskKind.SEAL);
-        topics.send(Topics.VERDICTS, id, FleetJson.write(new ReviewVerdict(id, sealRequest.taskId(), 1, Verdict.APPROVED, null, "cafe", List.of(), null)));
+        topics.send(Topics.VERDICTS, id, FleetJson.write(new ReviewVerdict(id, sealRequest.taskId(), 1, Verdict.APPROVED, null, "cafe", List.of(), null, null, null)));
 
         await().atMost(WAIT).untilAsserted(() -> given().get("/api/v1/missions/" + id).then()
                 .body("status", equalTo("SEALED"))
@@ -196,10 +196,9 @@ class PlannerFlowTest {
     }
 
     private void verdict(TaskAssignment task, Verdict verdict, String feedback, String summary) {
-        TaskResult result = new TaskResult(task.missionId(), task.taskId(), task.attempt(), TaskStatus.SUCCEEDED, TaskKind.CODE,
-                task.branch(), "c0ffee", List.of(task.taskId() + ".txt"), summary, null, new Usage(10, 5, 0.001), 100,
-                "test-worker", "ses", null, task.repo(), task.integrationBranch(), task.verify());
+        TaskResult result = TaskResult.of(task, TaskStatus.SUCCEEDED, task.branch(), "c0ffee", List.of(task.taskId() + ".txt"),
+                summary, null, new Usage(10, 5, 0.001), 100, "test-worker", "ses", null);
         topics.send(Topics.VERDICTS, task.missionId(), FleetJson.write(new ReviewVerdict(task.missionId(), task.taskId(), task.attempt(),
-                verdict, feedback, verdict == Verdict.APPROVED ? "m" + task.taskId() : null, List.of(), result)));
+                verdict, feedback, verdict == Verdict.APPROVED ? "m" + task.taskId() : null, List.of(), result, List.of(), null)));
     }
 }

@@ -85,7 +85,7 @@ class MergeQueueFlowTest {
 
         TaskResult seal = new TaskResult(missionId, "_seal", 1, TaskStatus.SUCCEEDED, TaskKind.SEAL, null, null, null, null, null,
                 null, 0, null, null, null, new RepoRef(repo.url(), "main"), integration,
-                new VerifySpec(List.of(CHECK), 60, List.of("test -f numbers/two.txt")));
+                new VerifySpec(List.of(CHECK), 60, List.of("test -f numbers/two.txt")), null, null, null, null, null);
         ReviewVerdict sealed = review(seal);
         assertThat(sealed.verdict()).isEqualTo(Verdict.APPROVED);
         assertThat(sealed.checks()).extracting(run -> run.command()).containsExactly(CHECK, "test -f numbers/two.txt");
@@ -96,7 +96,7 @@ class MergeQueueFlowTest {
     void failedAttemptsAndEmptyWorkAreRejectedWithAReason() {
         TaskResult timedOut = new TaskResult(missionId, "t", 1, TaskStatus.TIMED_OUT, TaskKind.CODE, null, null, null, null, null,
                 Usage.ZERO, 0, "w", null, new io.opencodefleet.common.messages.ErrorInfo("timeout", "no answer in 600s"),
-                new RepoRef(repo.url(), "main"), "fleet/" + missionId, new VerifySpec(List.of(CHECK), 60, null));
+                new RepoRef(repo.url(), "main"), "fleet/" + missionId, new VerifySpec(List.of(CHECK), 60, null), null, null, null, null, null);
         assertThat(review(timedOut).feedback()).isEqualTo("The previous attempt ended TIMED_OUT: no answer in 600s");
         ReviewVerdict empty = review(result("u", 1, null));
         assertThat(empty.verdict()).isEqualTo(Verdict.REJECTED);
@@ -116,7 +116,8 @@ class MergeQueueFlowTest {
     private TaskResult result(String taskId, int attempt, String commit) {
         return new TaskResult(missionId, taskId, attempt, TaskStatus.SUCCEEDED, TaskKind.CODE,
                 "fleet-tasks/" + missionId + "/" + taskId + "/a" + attempt, commit, List.of(), "did " + taskId, null, new Usage(5, 5, 0),
-                10, "w", null, null, new RepoRef(repo.url(), "main"), "fleet/" + missionId, new VerifySpec(List.of(CHECK), 60, null));
+                10, "w", null, null, new RepoRef(repo.url(), "main"), "fleet/" + missionId, new VerifySpec(List.of(CHECK), 60, null),
+                "Task " + taskId, "do " + taskId, List.of(), null, null);
     }
 
     private ReviewVerdict review(TaskResult result) {

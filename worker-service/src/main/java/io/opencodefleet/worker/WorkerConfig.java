@@ -46,6 +46,9 @@ public interface WorkerConfig {
         /** The opencode binary; defaults to the project's node_modules/.bin/opencode, else PATH. */
         Optional<String> bin();
 
+        /** Fix the supervised server's password (so a person can `opencode attach`); random per start if unset. */
+        Optional<String> serverPassword();
+
         /** Root of the supervised server's own XDG data/cache/state/config directories. */
         Path home();
 

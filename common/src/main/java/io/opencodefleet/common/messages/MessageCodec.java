@@ -45,14 +45,20 @@ public final class MessageCodec {
     }
 
     public static <T> T validate(T value) {
-        Set<ConstraintViolation<T>> violations = VALIDATOR.validate(value);
-        if (!violations.isEmpty()) {
-            throw new InvalidMessageException(violations.stream()
-                    .sorted(Comparator.comparing(v -> v.getPropertyPath().toString()))
-                    .map(v -> v.getPropertyPath() + ": " + v.getMessage())
-                    .collect(Collectors.toList()));
+        List<String> problems = problems(value, "");
+        if (!problems.isEmpty()) {
+            throw new InvalidMessageException(problems);
         }
         return value;
+    }
+
+    /** The constraint violations of {@code value}, each as "{@code prefix}path: message", sorted by path. */
+    public static <T> List<String> problems(T value, String prefix) {
+        Set<ConstraintViolation<T>> violations = VALIDATOR.validate(value);
+        return violations.stream()
+                .sorted(Comparator.comparing(v -> v.getPropertyPath().toString()))
+                .map(v -> prefix + v.getPropertyPath() + ": " + v.getMessage())
+                .collect(Collectors.toList());
     }
 
     private static String describe(JsonMappingException e) {

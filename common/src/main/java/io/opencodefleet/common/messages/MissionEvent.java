@@ -4,17 +4,26 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.time.Instant;
 
-/** A mission lifecycle event on {@code fleet.events}, for users' systems. */
+/**
+ * A mission lifecycle event on {@code fleet.events}, for users' systems. {@code seq} orders a mission's
+ * events (it grows with every event of the fleet); a consumer can drop one it has seen.
+ */
 public record MissionEvent(
         @NotBlank String missionId,
         @NotNull Kind event,
         String taskId,
         Integer attempt,
         @NotNull Instant at,
-        String detail) implements FleetMessage {
+        String detail,
+        Long seq) implements FleetMessage {
 
     public enum Kind {
         SUBMITTED, PLANNED, TASK_DISPATCHED, TASK_STARTED, TASK_SUCCEEDED, TASK_REJECTED, TASK_FAILED,
-        PAUSED, RESUMED, SEALED, FAILED, CANCELLED
+        PAUSED, RESUMED, SEALED, FAILED, CANCELLED;
+
+        /** The mission's last event: nothing follows it. */
+        public boolean isFinal() {
+            return this == SEALED || this == FAILED || this == CANCELLED;
+        }
     }
 }

@@ -21,6 +21,11 @@ public record ReviewPolicy(Boolean llm, Intervene intervene) {
         }
     }
 
+    /** Whether the mission pauses (rather than fails or goes on) at this level of trouble. */
+    public boolean pausesOn(Intervene level) {
+        return intervene.compareTo(level) >= 0 && intervene != Intervene.NEVER;
+    }
+
     public static ReviewPolicy defaults() {
         return new ReviewPolicy(null, null);
     }

@@ -108,7 +108,18 @@ public class OpencodeClient {
 
     /** {@link #prompt(String, Path, String, String)} without blocking a thread while the agent works. */
     public CompletableFuture<PromptReply> promptAsync(String sessionId, Path directory, String model, String text) {
+        return promptAsync(sessionId, directory, model, null, text);
+    }
+
+    /**
+     * As {@link #promptAsync(String, Path, String, String)}, answered by the named agent (e.g.
+     * {@link OpencodeServer#PLANNER_AGENT}); null = OpenCode's default agent.
+     */
+    public CompletableFuture<PromptReply> promptAsync(String sessionId, Path directory, String model, String agent, String text) {
         ObjectNode body = JSON.createObjectNode();
+        if (agent != null) {
+            body.put("agent", agent);
+        }
         if (model != null && !model.isBlank()) {
             int slash = model.indexOf('/');
             if (slash <= 0 || slash == model.length() - 1) {

@@ -52,7 +52,15 @@ public final class OpencodeServer implements AutoCloseable {
     private static final Pattern LISTENING = Pattern.compile("listening on (https?://\\S+)");
     private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(2);
 
-    /** Settings every worker server runs with, layered over the user's configuration. */
+    /** The read-only agent that plans a mission: it may read the repository, never change it. */
+    public static final String PLANNER_AGENT = "fleet-planner";
+    /** The read-only agent that reviews a merged change. */
+    public static final String REVIEWER_AGENT = "fleet-reviewer";
+
+    /**
+     * Settings every worker server runs with, layered over the user's configuration: permissions that never
+     * ask, and two read-only agents whose change tools are not even offered to the model.
+     */
     static final String WORKER_CONFIG = """
             {
               "autoupdate": false,
@@ -62,6 +70,20 @@ public final class OpencodeServer implements AutoCloseable {
                 "bash": "allow", "task": "allow", "todowrite": "allow", "webfetch": "allow",
                 "websearch": "allow", "lsp": "allow", "skill": "allow", "doom_loop": "allow",
                 "external_directory": "deny", "question": "deny"
+              },
+              "agent": {
+                "fleet-planner": {
+                  "description": "Plans a mission from the repository without changing it",
+                  "mode": "primary",
+                  "permission": {"edit": "deny", "bash": "deny", "task": "deny", "webfetch": "deny"},
+                  "tools": {"write": false, "edit": false, "patch": false, "bash": false, "task": false}
+                },
+                "fleet-reviewer": {
+                  "description": "Reviews a merged change against its task without changing it",
+                  "mode": "primary",
+                  "permission": {"edit": "deny", "bash": "deny", "task": "deny", "webfetch": "deny"},
+                  "tools": {"write": false, "edit": false, "patch": false, "bash": false, "task": false}
+                }
               }
             }
             """;
@@ -202,7 +224,7 @@ public final class OpencodeServer implements AutoCloseable {
 
     private void launch() {
         Path root = settings.stateRoot().toAbsolutePath();
-        String password = randomPassword();
+        String password = settings.password() != null ? settings.password() : randomPassword();
         List<String> command = List.of(settings.binary().toString(), "serve", "--hostname", "127.0.0.1", "--port",
                 "0", "--print-logs", "--log-level", "WARN");
         ProcessBuilder builder = new ProcessBuilder(command).directory(prepareDirectories(root).toFile());

@@ -20,9 +20,11 @@ import java.util.Objects;
  *        resident memory exceeds this; 0 = no limit
  * @param startupTimeout how long a start may take before it counts as failed
  * @param environment extra environment variables for the server process
+ * @param password the server's password; null = a new random one per start (set it only where a person must
+ *        attach, e.g. a local fleet)
  */
 public record OpencodeServerSettings(Path binary, Path stateRoot, String configContent, Path userConfig,
-        long maxRssBytes, Duration startupTimeout, Map<String, String> environment) {
+        long maxRssBytes, Duration startupTimeout, Map<String, String> environment, String password) {
 
     public static final long DEFAULT_MAX_RSS_BYTES = 1024L * 1024 * 1024;
 
@@ -34,31 +36,36 @@ public record OpencodeServerSettings(Path binary, Path stateRoot, String configC
     }
 
     public static OpencodeServerSettings of(Path binary, Path stateRoot) {
-        return new OpencodeServerSettings(binary, stateRoot, null, null, DEFAULT_MAX_RSS_BYTES, null, Map.of());
+        return new OpencodeServerSettings(binary, stateRoot, null, null, DEFAULT_MAX_RSS_BYTES, null, Map.of(), null);
     }
 
     public OpencodeServerSettings withConfigContent(String json) {
         return new OpencodeServerSettings(binary, stateRoot, json, userConfig, maxRssBytes, startupTimeout,
-                environment);
+                environment, password);
     }
 
     public OpencodeServerSettings withUserConfig(Path file) {
         return new OpencodeServerSettings(binary, stateRoot, configContent, file, maxRssBytes, startupTimeout,
-                environment);
+                environment, password);
     }
 
     public OpencodeServerSettings withMaxRssBytes(long bytes) {
         return new OpencodeServerSettings(binary, stateRoot, configContent, userConfig, bytes, startupTimeout,
-                environment);
+                environment, password);
     }
 
     public OpencodeServerSettings withStartupTimeout(Duration timeout) {
         return new OpencodeServerSettings(binary, stateRoot, configContent, userConfig, maxRssBytes, timeout,
-                environment);
+                environment, password);
     }
 
     public OpencodeServerSettings withEnvironment(Map<String, String> variables) {
         return new OpencodeServerSettings(binary, stateRoot, configContent, userConfig, maxRssBytes,
-                startupTimeout, variables);
+                startupTimeout, variables, password);
+    }
+
+    public OpencodeServerSettings withPassword(String fixedPassword) {
+        return new OpencodeServerSettings(binary, stateRoot, configContent, userConfig, maxRssBytes, startupTimeout,
+                environment, fixedPassword);
     }
 }

@@ -1,5 +1,6 @@
 package io.opencodefleet.common.plan;
 
+import io.opencodefleet.common.messages.MessageCodec;
 import io.opencodefleet.common.messages.PlannedTask;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -40,8 +41,13 @@ public final class PlanValidator {
         Map<String, PlannedTask> byId = new HashMap<>(plan.size() * 2);
         for (int i = 0; i < plan.size(); i++) {
             PlannedTask task = plan.get(i);
-            if (task == null || task.id() == null) {
-                problems.add("plan[" + i + "].id: must not be blank");
+            if (task == null) {
+                problems.add("plan[" + i + "]: must be a task object");
+                continue;
+            }
+            problems.addAll(MessageCodec.problems(task, "plan[" + i + "]."));
+            if (task.id() == null) {
+                continue;
             } else if (byId.putIfAbsent(task.id(), task) != null) {
                 problems.add("plan[" + i + "].id: duplicate task id '" + task.id() + "'");
             }
@@ -71,6 +77,52 @@ public final class PlanValidator {
             throw new InvalidPlanException(List.of("plan: dependency cycle " + String.join(" -> ", cycle)));
         }
         return graph;
+    }
+
+    /**
+     * Files declared by two tasks that may run at the same time (neither depends, even indirectly, on the
+     * other): their merges would conflict. One problem per such pair and file.
+     */
+    public List<String> parallelFileConflicts(TaskGraph graph) {
+        Map<String, List<String>> tasksByFile = new HashMap<>();
+        for (PlannedTask task : graph.tasks()) {
+            for (String file : task.files()) {
+                tasksByFile.computeIfAbsent(file, f -> new ArrayList<>()).add(task.id());
+            }
+        }
+        Map<String, Set<String>> ancestors = new HashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (var entry : tasksByFile.entrySet()) {
+            List<String> ids = entry.getValue();
+            for (int i = 0; i < ids.size(); i++) {
+                for (int j = i + 1; j < ids.size(); j++) {
+                    String a = ids.get(i);
+                    String b = ids.get(j);
+                    if (!ancestorsOf(graph, a, ancestors).contains(b) && !ancestorsOf(graph, b, ancestors).contains(a)) {
+                        problems.add("plan: tasks '" + a + "' and '" + b + "' may run in parallel but both change " + entry.getKey()
+                                + "; make one depend on the other or split the file's work");
+                    }
+                }
+            }
+        }
+        return truncate(problems);
+    }
+
+    private static Set<String> ancestorsOf(TaskGraph graph, String id, Map<String, Set<String>> memo) {
+        Set<String> known = memo.get(id);
+        if (known != null) {
+            return known;
+        }
+        Set<String> found = new HashSet<>();
+        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(graph.task(id).dependsOn());
+        while (!todo.isEmpty()) {
+            String next = todo.poll();
+            if (found.add(next)) {
+                todo.addAll(graph.task(next).dependsOn());
+            }
+        }
+        memo.put(id, found);
+        return found;
     }
 
     private static List<String> truncate(List<String> problems) {

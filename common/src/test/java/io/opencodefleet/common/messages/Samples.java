@@ -22,18 +22,19 @@ final class Samples {
 
     static TaskAssignment assignment() {
         return new TaskAssignment("m-1", "b", 2, TaskKind.CODE, "Second", "Write b.txt", "Goal: greeting", "tests failed",
-                REPO, "fleet-tasks/m-1/b/a2", "fleet/m-1", "scripted/coder", 600, VERIFY);
+                REPO, "fleet-tasks/m-1/b/a2", "fleet/m-1", "scripted/coder", 600, VERIFY, List.of("b.txt"),
+                new ReviewPolicy(true, ReviewPolicy.Intervene.ON_WARNING), "scripted/reviewer");
     }
 
     static TaskResult result() {
         return new TaskResult("m-1", "b", 2, TaskStatus.SUCCEEDED, TaskKind.CODE, "fleet-tasks/m-1/b/a2", "abc123",
                 List.of("b.txt"), "wrote b", null, new Usage(120, 30, 0.01), 1500, "worker-1", "ses_1", null,
-                REPO, "fleet/m-1", VERIFY);
+                REPO, "fleet/m-1", VERIFY, "Second", "Write b.txt", List.of("b.txt"), ReviewPolicy.defaults(), null);
     }
 
     static ReviewVerdict verdict() {
         return new ReviewVerdict("m-1", "b", 2, Verdict.REJECTED, "make test failed", null,
-                List.of(new CheckRun("make test", 2, 40, "FAIL b")), result());
+                List.of(new CheckRun("make test", 2, 40, "FAIL b")), result(), List.of("changed c.txt outside the declared files"), new Usage(30, 7, 0.002));
     }
 
     static TaskProgress progress() {
@@ -45,7 +46,7 @@ final class Samples {
     }
 
     static MissionEvent event() {
-        return new MissionEvent("m-1", MissionEvent.Kind.TASK_REJECTED, "b", 2, AT, "make test failed");
+        return new MissionEvent("m-1", MissionEvent.Kind.TASK_REJECTED, "b", 2, AT, "make test failed", 42L);
     }
 
     static List<FleetMessage> all() {

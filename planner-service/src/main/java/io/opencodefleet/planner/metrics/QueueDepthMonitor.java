@@ -55,8 +55,7 @@ public class QueueDepthMonitor {
 
     void start(@Observes StartupEvent event) {
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.CLIENT_ID_CONFIG, "fleet-planner-queue-depth",
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000));
+                AdminClientConfig.CLIENT_ID_CONFIG, "fleet-planner-queue-depth"));
         QUEUES.forEach((topic, groups) -> groups.forEach(group -> {
             AtomicLong depth = new AtomicLong();
             depths.put(topic + "|" + group, depth);

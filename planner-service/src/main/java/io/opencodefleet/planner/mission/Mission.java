@@ -39,6 +39,8 @@ public class Mission extends PanacheEntityBase {
     public long outputTokens;
     @Column(name = "cost_usd")
     public double costUsd;
+    /** What a person said on resume; every later attempt's context carries it. */
+    public String guidance;
     @Column(name = "created_at")
     public Instant createdAt;
     @Column(name = "updated_at")

@@ -5,20 +5,33 @@ import io.opencodefleet.common.messages.Topics;
 import io.opencodefleet.planner.outbox.Outbox;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
 import java.time.Instant;
 
-/** Publishes lifecycle events to {@code fleet.events} through the outbox, in the caller's transaction. */
+/**
+ * Records lifecycle events and publishes them to {@code fleet.events} through the outbox, in the caller's
+ * transaction: the stored event and the published one are the same, with the same {@code seq}.
+ */
 @ApplicationScoped
+@Transactional(Transactional.TxType.MANDATORY)
 public class MissionEvents {
 
     @Inject
     Outbox outbox;
 
     public void mission(String missionId, MissionEvent.Kind kind, String detail) {
-        outbox.publish(Topics.EVENTS, missionId, new MissionEvent(missionId, kind, null, null, Instant.now(), detail));
+        task(missionId, kind, null, null, detail);
     }
 
-    public void task(String missionId, MissionEvent.Kind kind, String taskId, int attempt, String detail) {
-        outbox.publish(Topics.EVENTS, missionId, new MissionEvent(missionId, kind, taskId, attempt, Instant.now(), detail));
+    public void task(String missionId, MissionEvent.Kind kind, String taskId, Integer attempt, String detail) {
+        MissionEventRecord record = new MissionEventRecord();
+        record.missionId = missionId;
+        record.event = kind;
+        record.taskId = taskId;
+        record.attempt = attempt;
+        record.at = Instant.now();
+        record.detail = detail;
+        record.persist();
+        outbox.publish(Topics.EVENTS, missionId, record.toMessage());
     }
 }

@@ -1,14 +1,18 @@
 package io.opencodefleet.planner.mission;
 
 import io.opencodefleet.common.messages.MessageCodec;
+import io.opencodefleet.common.messages.MissionEvent;
 import io.opencodefleet.common.messages.MissionSubmitted;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import org.jboss.resteasy.reactive.RestStreamElementType;
 import io.opencodefleet.planner.task.Task;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -28,6 +32,9 @@ public class MissionResource {
 
     @Inject
     MissionService missions;
+
+    @Inject
+    MissionEventStream eventStream;
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
@@ -62,18 +69,45 @@ public class MissionResource {
     @Path("{id}")
     @Transactional
     public MissionView get(@PathParam("id") String id) {
-        return MissionView.detail(Mission.<Mission>findByIdOptional(id).orElseThrow(() -> notFound(id)));
+        return MissionView.detail(Mission.<Mission>findByIdOptional(id).orElseThrow(() -> new MissionNotFoundException(id)));
     }
 
     @POST
     @Path("{id}/cancel")
     public MissionView cancel(@PathParam("id") String id) {
-        missions.cancel(id, "cancelled through the API").orElseThrow(() -> notFound(id));
+        missions.cancel(id, "cancelled through the API").orElseThrow(() -> new MissionNotFoundException(id));
         return get(id);
     }
 
-    private static NotFoundException notFound(String id) {
-        return new NotFoundException(Response.status(404).type(MediaType.APPLICATION_JSON)
-                .entity(Map.of("error", "no mission with id '" + id + "'")).build());
+    /** Resumes a paused mission; the optional guidance goes into every later attempt's prompt. */
+    @POST
+    @Path("{id}/resume")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public MissionView resume(@PathParam("id") String id, ResumeRequest request) {
+        missions.resume(id, request == null ? null : request.guidance());
+        return get(id);
+    }
+
+    public record ResumeRequest(String guidance) {
+    }
+
+    @POST
+    @Path("{id}/tasks/{taskId}/retry")
+    public MissionView retry(@PathParam("id") String id, @PathParam("taskId") String taskId) {
+        missions.retry(id, taskId);
+        return get(id);
+    }
+
+    /** The mission's events as Server-Sent Events: every stored one, then live ones; ends after the last. */
+    @GET
+    @Path("{id}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    @Blocking
+    public Multi<MissionEvent> events(@PathParam("id") String id) {
+        if (QuarkusTransaction.requiringNew().call(() -> Mission.findById(id)) == null) {
+            throw new MissionNotFoundException(id);
+        }
+        return eventStream.follow(id);
     }
 }

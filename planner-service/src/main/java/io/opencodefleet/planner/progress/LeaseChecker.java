@@ -1,13 +1,13 @@
 package io.opencodefleet.planner.progress;
 
 import io.opencodefleet.common.messages.MissionEvent;
+import io.opencodefleet.common.messages.ReviewPolicy;
 import io.opencodefleet.planner.metrics.PlannerMetrics;
 import io.opencodefleet.planner.mission.Mission;
 import io.opencodefleet.planner.mission.MissionEvents;
 import io.opencodefleet.planner.mission.MissionService;
 import io.opencodefleet.planner.mission.MissionStatus;
 import io.opencodefleet.planner.task.Task;
-import io.opencodefleet.planner.task.TaskDispatcher;
 import io.opencodefleet.planner.task.TaskState;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
@@ -29,9 +29,6 @@ public class LeaseChecker {
 
     @ConfigProperty(name = "fleet.lease-seconds")
     long leaseSeconds;
-
-    @Inject
-    TaskDispatcher dispatcher;
 
     @Inject
     MissionService missions;
@@ -67,12 +64,17 @@ public class LeaseChecker {
         metrics.leaseExpired();
         events.task(missionId, MissionEvent.Kind.TASK_REJECTED, taskId, attempt, reason);
         if (task.attempt < mission.submitted().limits().maxAttempts()) {
-            dispatcher.dispatch(mission, task, task.feedback);
+            task.status = TaskState.PENDING;
+            missions.advance(mission, false);
         } else {
             task.status = TaskState.FAILED;
             task.finishedAt = Instant.now();
             events.task(missionId, MissionEvent.Kind.TASK_FAILED, taskId, attempt, reason);
-            missions.finish(mission, MissionStatus.FAILED, "task " + taskId + ": " + reason);
+            if (mission.submitted().review().pausesOn(ReviewPolicy.Intervene.ON_ERROR)) {
+                missions.pause(mission, "task " + taskId + ": " + reason);
+            } else {
+                missions.finish(mission, MissionStatus.FAILED, "task " + taskId + ": " + reason);
+            }
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.opencodefleet.planner.task;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.opencodefleet.common.messages.FleetJson;
 import io.opencodefleet.common.messages.TaskKind;
 import io.opencodefleet.common.messages.Usage;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
@@ -12,6 +14,8 @@ import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.SequenceGenerator;
 import jakarta.persistence.Table;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -71,6 +75,18 @@ public class Task extends PanacheEntityBase {
 
     public static List<Task> ofMission(String missionId) {
         return list("missionId = ?1 order by position", missionId);
+    }
+
+    /** The files the plan says this task changes (empty when it did not say). */
+    public List<String> declaredFiles() {
+        if (files == null) {
+            return List.of();
+        }
+        try {
+            return FleetJson.MAPPER.readValue(files, new TypeReference<List<String>>() { });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public void addUsage(Usage usage) {

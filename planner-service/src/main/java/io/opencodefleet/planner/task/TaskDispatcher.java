@@ -40,10 +40,16 @@ public class TaskDispatcher {
     @Inject
     PlannerMetrics metrics;
 
-    /** Dispatches every task whose dependencies are done, up to {@code limits.maxParallel} in flight. */
+    /** Tasks whose dependencies are done, not yet dispatched, in plan order (at most {@code limit}). */
+    public List<Task> readyTasks(Mission mission, int limit) {
+        return Task.find("missionId = ?1 and status = ?2 and pendingDeps = 0 order by position",
+                mission.id, TaskState.PENDING).page(0, limit).list();
+    }
+
+    /** Dispatches every ready task, up to {@code limits.maxParallel} in flight; returns how many. */
     public int dispatchReady(Mission mission) {
         Integer maxParallel = mission.submitted().limits().maxParallel();
-        int slots = Integer.MAX_VALUE;
+        int slots = 10_000;
         if (maxParallel != null) {
             long inFlight = Task.count("missionId = ?1 and status in ?2", mission.id,
                     List.of(TaskState.QUEUED, TaskState.RUNNING, TaskState.REVIEWING));
@@ -52,8 +58,7 @@ public class TaskDispatcher {
         if (slots == 0) {
             return 0;
         }
-        List<Task> ready = Task.find("missionId = ?1 and status = ?2 and pendingDeps = 0 order by position",
-                mission.id, TaskState.PENDING).page(0, Math.min(slots, 10_000)).list();
+        List<Task> ready = readyTasks(mission, slots);
         for (Task task : ready) {
             dispatch(mission, task, task.feedback);
         }
@@ -84,7 +89,8 @@ public class TaskDispatcher {
         String role = task.kind == TaskKind.PLAN ? "planner" : "coder";
         outbox.publish(Topics.TASKS, task.taskId, new TaskAssignment(mission.id, task.taskId, task.attempt, task.kind,
                 task.title, task.prompt, context(mission, task), feedback, spec.repo(), branch, mission.integrationBranch,
-                spec.modelFor(role), spec.limits().taskTimeoutSeconds(), spec.verify()));
+                spec.modelFor(role), spec.limits().taskTimeoutSeconds(), spec.verify(), task.declaredFiles(), spec.review(),
+                spec.modelFor("reviewer")));
         events.task(mission.id, MissionEvent.Kind.TASK_DISPATCHED, task.taskId, task.attempt, null);
         metrics.dispatched(task.kind);
     }
@@ -94,7 +100,8 @@ public class TaskDispatcher {
         MissionSubmitted spec = mission.submitted();
         outbox.publish(Topics.RESULTS, mission.id, new TaskResult(mission.id, SEAL_TASK_ID, 1, TaskStatus.SUCCEEDED,
                 TaskKind.SEAL, null, null, null, "all tasks merged", null, null, 0, null, null, null,
-                spec.repo(), mission.integrationBranch, spec.verify()));
+                spec.repo(), mission.integrationBranch, spec.verify(), mission.title, spec.goal(), null, spec.review(),
+                spec.modelFor("reviewer")));
     }
 
     /** Tells every worker to stop the mission's running work. */
@@ -112,6 +119,9 @@ public class TaskDispatcher {
             context.append("\n\nFinished tasks this one builds on:\n").append(done.stream()
                     .map(t -> "- " + t.taskId + " (" + t.title + "): " + (t.summary == null ? "done" : t.summary.strip()))
                     .collect(Collectors.joining("\n")));
+        }
+        if (mission.guidance != null) {
+            context.append("\n\nGuidance from a person overseeing the mission:\n").append(mission.guidance.strip());
         }
         return context.toString();
     }

@@ -4,7 +4,9 @@ import io.opencodefleet.common.messages.FleetJson;
 import io.opencodefleet.common.messages.InvalidMessageException;
 import io.opencodefleet.common.messages.MessageCodec;
 import io.opencodefleet.common.messages.MissionEvent;
+import io.opencodefleet.common.messages.ReviewPolicy.Intervene;
 import io.opencodefleet.common.messages.ReviewVerdict;
+import io.opencodefleet.common.messages.TaskKind;
 import io.opencodefleet.common.messages.TaskResult;
 import io.opencodefleet.common.messages.Topics;
 import io.opencodefleet.common.messages.Usage;
@@ -80,7 +82,7 @@ public class VerdictHandler {
             return;
         }
         Instant now = Instant.now();
-        Usage usage = verdict.result() == null ? Usage.ZERO : verdict.result().usage();
+        Usage usage = (verdict.result() == null ? Usage.ZERO : verdict.result().usage()).plus(verdict.reviewUsage());
         task.addUsage(usage);
         mission.addUsage(usage);
         mission.updatedAt = now;
@@ -91,36 +93,51 @@ public class VerdictHandler {
                 verdict.result() == null ? 0 : verdict.result().durationMs(), usage);
 
         if (approved) {
-            task.status = TaskState.DONE;
-            task.finishedAt = now;
-            task.mergedCommit = verdict.mergedCommit();
-            task.summary = verdict.result() == null ? null : verdict.result().summary();
-            events.task(mission.id, MissionEvent.Kind.TASK_SUCCEEDED, task.taskId, task.attempt, verdict.mergedCommit());
-            List<String> dependents = TaskEdge.dependentsOf(mission.id, task.taskId);
-            if (!dependents.isEmpty()) {
-                Task.update("pendingDeps = pendingDeps - 1 where missionId = ?1 and taskId in ?2", mission.id, dependents);
-            }
-            if (Task.count("missionId = ?1 and status <> ?2", mission.id, TaskState.DONE) == 0) {
-                dispatcher.requestSeal(mission);
-            } else {
-                Task.getEntityManager().flush();
-                dispatcher.dispatchReady(mission);
-            }
+            approve(mission, task, verdict, now);
             return;
         }
-
         String feedback = verdict.feedback() == null || verdict.feedback().isBlank() ? "the reviewer rejected the change" : verdict.feedback();
         events.task(mission.id, MissionEvent.Kind.TASK_REJECTED, task.taskId, task.attempt, feedback);
-        if (task.attempt < mission.submitted().limits().maxAttempts()) {
-            dispatcher.dispatch(mission, task, feedback);
+        task.feedback = feedback;
+        if (!spent) {
+            task.status = TaskState.PENDING;
+            missions.advance(mission, false);
             return;
         }
         task.status = TaskState.FAILED;
         task.finishedAt = now;
-        task.feedback = feedback;
-        events.task(mission.id, MissionEvent.Kind.TASK_FAILED, task.taskId, task.attempt,
-                "attempts spent (" + task.attempt + "): " + feedback);
-        missions.finish(mission, MissionStatus.FAILED, "task " + task.taskId + " failed after " + task.attempt + " attempts: " + feedback);
+        String reason = "task " + task.taskId + " failed after " + task.attempt + " attempts: " + feedback;
+        events.task(mission.id, MissionEvent.Kind.TASK_FAILED, task.taskId, task.attempt, "attempts spent (" + task.attempt + "): " + feedback);
+        if (mission.submitted().review().pausesOn(Intervene.ON_ERROR)) {
+            missions.pause(mission, reason);
+        } else {
+            missions.finish(mission, MissionStatus.FAILED, reason);
+        }
+    }
+
+    /** DONE: a plan expands into tasks, code releases its dependents; warnings pause an on-warning mission. */
+    private void approve(Mission mission, Task task, ReviewVerdict verdict, Instant now) {
+        task.status = TaskState.DONE;
+        task.finishedAt = now;
+        task.mergedCommit = verdict.mergedCommit();
+        task.summary = verdict.result() == null ? null : verdict.result().summary();
+        events.task(mission.id, MissionEvent.Kind.TASK_SUCCEEDED, task.taskId, task.attempt, verdict.mergedCommit());
+        if (task.kind == TaskKind.PLAN) {
+            missions.expandPlan(mission, verdict.result().plan());
+        } else {
+            List<String> dependents = TaskEdge.dependentsOf(mission.id, task.taskId);
+            if (!dependents.isEmpty()) {
+                Task.update("pendingDeps = pendingDeps - 1 where missionId = ?1 and taskId in ?2", mission.id, dependents);
+            }
+        }
+        if (!verdict.warnings().isEmpty() && mission.submitted().review().pausesOn(Intervene.ON_WARNING)) {
+            missions.pause(mission, "warning on task " + task.taskId + ": " + String.join("; ", verdict.warnings()));
+        }
+        if (Task.count("missionId = ?1 and status <> ?2", mission.id, TaskState.DONE) == 0) {
+            dispatcher.requestSeal(mission);
+        } else {
+            missions.advance(mission, false);
+        }
     }
 
     private void applySeal(Mission mission, ReviewVerdict verdict) {

@@ -4,6 +4,12 @@ import io.opencodefleet.common.git.GitBranches;
 import io.opencodefleet.common.git.GitException;
 import io.opencodefleet.common.git.GitWorkspace;
 import io.opencodefleet.common.messages.CheckRun;
+import io.opencodefleet.common.messages.InvalidMessageException;
+import io.opencodefleet.common.messages.Usage;
+import io.opencodefleet.common.opencode.OpencodeException;
+import io.opencodefleet.common.plan.PlanValidator;
+import io.opencodefleet.common.plan.TaskGraph;
+import io.opencodefleet.reviewer.llm.LlmReviewer;
 import io.opencodefleet.common.messages.ReviewVerdict;
 import io.opencodefleet.common.messages.TaskKind;
 import io.opencodefleet.common.messages.TaskResult;
@@ -40,6 +46,11 @@ public class MergeQueue {
     @Inject
     CheckRunner checks;
 
+    @Inject
+    LlmReviewer llm;
+
+    private final PlanValidator planValidator = new PlanValidator();
+
     @ConfigProperty(name = "fleet.reviewer.work-dir")
     Path workDir;
 
@@ -47,19 +58,43 @@ public class MergeQueue {
     int pushAttempts;
 
     public ReviewVerdict review(TaskResult result) {
+        if (result.kind() != TaskKind.SEAL && result.status() != TaskStatus.SUCCEEDED) {
+            String why = result.error() != null ? result.error().message() : "no reason given";
+            return verdict(result, Verdict.REJECTED, "The previous attempt ended " + result.status() + ": " + why, null, List.of());
+        }
         try {
-            return result.kind() == TaskKind.SEAL ? seal(result) : merge(result);
-        } catch (GitException e) {
+            return switch (result.kind()) {
+                case SEAL -> seal(result);
+                case PLAN -> plan(result);
+                case CODE -> merge(result);
+            };
+        } catch (GitException | OpencodeException | IllegalStateException e) {
             LOG.warnf(e, "Review of %s/%s attempt %d could not run", result.missionId(), result.taskId(), result.attempt());
             return verdict(result, Verdict.ERROR, "the review could not run: " + e.getMessage(), null, List.of());
         }
     }
 
-    private ReviewVerdict merge(TaskResult result) {
-        if (result.status() != TaskStatus.SUCCEEDED) {
-            String why = result.error() != null ? result.error().message() : "no reason given";
-            return verdict(result, Verdict.REJECTED, "The previous attempt ended " + result.status() + ": " + why, null, List.of());
+    /** A plan from a planning agent: readable, valid (acyclic, bounded, every task a prompt), no parallel file clashes. */
+    private ReviewVerdict plan(TaskResult result) {
+        if (result.plan() == null) {
+            String why = result.error() != null ? result.error().message() : "no plan in the result";
+            return verdict(result, Verdict.REJECTED, "No plan could be read from your final message: " + why, null, List.of());
         }
+        List<String> problems = new ArrayList<>();
+        try {
+            TaskGraph graph = planValidator.validate(result.plan());
+            problems.addAll(planValidator.parallelFileConflicts(graph));
+        } catch (InvalidMessageException e) {
+            problems.addAll(e.problems());
+        }
+        if (!problems.isEmpty()) {
+            return verdict(result, Verdict.REJECTED, "The plan was rejected:\n- " + String.join("\n- ", problems)
+                    + "\nReply with a corrected plan.", null, List.of());
+        }
+        return verdict(result, Verdict.APPROVED, null, null, List.of());
+    }
+
+    private ReviewVerdict merge(TaskResult result) {
         if (result.commit() == null || result.commit().isBlank()) {
             return verdict(result, Verdict.REJECTED,
                     "The previous attempt committed no change. Make the change the task asks for; finishing without one is not done.", null, List.of());
@@ -88,9 +123,19 @@ public class MergeQueue {
                 return verdict(result, Verdict.REJECTED, describeFailure(runs), null, runs);
             }
             String merged = git.head();
+            Usage reviewUsage = null;
+            if (result.review().llm()) {
+                LlmReviewer.Review review = llm.review(result, git.dir(), git.git("diff", base, merged));
+                reviewUsage = review.usage();
+                if (!review.approved()) {
+                    return new ReviewVerdict(result.missionId(), result.taskId(), result.attempt(), Verdict.REJECTED,
+                            "The review agent rejected the change:\n" + review.comments(), null, runs, result, List.of(), reviewUsage);
+                }
+            }
             if (git.push(merged, integration)) {
                 LOG.infof("Merged %s/%s attempt %d into %s at %s", result.missionId(), result.taskId(), result.attempt(), integration, merged);
-                return verdict(result, Verdict.APPROVED, null, merged, runs);
+                return new ReviewVerdict(result.missionId(), result.taskId(), result.attempt(), Verdict.APPROVED, null, merged, runs,
+                        result, warnings(result, git.changedFiles(base, merged)), reviewUsage);
             }
             LOG.infof("%s moved while merging %s; merging again (round %d)", integration, result.taskId(), round);
         }
@@ -160,6 +205,16 @@ public class MergeQueue {
         }
     }
 
+    /** Approved work that looks off: files changed outside the task's declared files. */
+    private static List<String> warnings(TaskResult result, List<String> changed) {
+        if (result.files().isEmpty()) {
+            return List.of();
+        }
+        List<String> outside = changed.stream().filter(file -> !result.files().contains(file)).toList();
+        return outside.isEmpty() ? List.of()
+                : List.of("changed files outside the task's declared files " + result.files() + ": " + String.join(", ", outside));
+    }
+
     private static Duration timeout(VerifySpec verify) {
         return Duration.ofSeconds(verify.timeoutSeconds());
     }
@@ -171,6 +226,6 @@ public class MergeQueue {
     }
 
     private static ReviewVerdict verdict(TaskResult result, Verdict verdict, String feedback, String mergedCommit, List<CheckRun> runs) {
-        return new ReviewVerdict(result.missionId(), result.taskId(), result.attempt(), verdict, feedback, mergedCommit, runs, result);
+        return new ReviewVerdict(result.missionId(), result.taskId(), result.attempt(), verdict, feedback, mergedCommit, runs, result, List.of(), null);
     }
 }

@@ -8,10 +8,11 @@ import java.util.function.LongConsumer;
 public interface CodingAgent {
 
     /**
-     * Starts a session in {@code directory} and sends {@code prompt}; blocks until the agent's reply, the
-     * timeout, or {@link AgentRun#abort()}. {@code onTokens} hears the running token count for heartbeats.
+     * Starts a session in {@code directory} and sends {@code prompt} to {@code agent} (null = the default
+     * coding agent); {@link AgentRun#await()} blocks until the reply, the timeout, or {@link AgentRun#abort()}.
+     * {@code onTokens} hears the running token count for heartbeats.
      */
-    AgentRun start(Path directory, String title, String model, String prompt, Duration timeout, LongConsumer onTokens);
+    AgentRun start(Path directory, String title, String model, String agent, String prompt, Duration timeout, LongConsumer onTokens);
 
     /** Where a person can attach to this agent's sessions ({@code opencode attach <url>}), if anywhere. */
     String attachUrl();

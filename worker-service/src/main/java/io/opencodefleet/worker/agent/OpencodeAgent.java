@@ -55,7 +55,8 @@ public class OpencodeAgent implements CodingAgent {
         } else {
             Path binary = settings.bin().map(Path::of).orElseGet(OpencodeBinary::locate);
             server = OpencodeServer.start(OpencodeServerSettings.of(binary, settings.home())
-                    .withMaxRssBytes(settings.maxRssMb() * 1024 * 1024));
+                    .withMaxRssBytes(settings.maxRssMb() * 1024 * 1024)
+                    .withPassword(settings.serverPassword().orElse(null)));
             LOG.infof("Started OpenCode (%s) at %s", binary, server.endpoint().baseUri());
         }
         events = server.client().openEventStream();
@@ -78,14 +79,14 @@ public class OpencodeAgent implements CodingAgent {
     }
 
     @Override
-    public AgentRun start(Path directory, String title, String model, String prompt, Duration timeout, LongConsumer onTokens) {
+    public AgentRun start(Path directory, String title, String model, String agent, String prompt, Duration timeout, LongConsumer onTokens) {
         server.ensureHealthy();
         OpencodeClient client = server.client();
         OpencodeSession session = client.createSession(directory, title);
         AutoCloseable listening = events.forSession(session.id(),
                 event -> event.sessionUsage().ifPresent(usage -> onTokens.accept(usage.tokens().total())));
         String chosenModel = model != null && !model.isBlank() ? model : config.model().filter(m -> !m.isBlank()).orElse(null);
-        CompletableFuture<PromptReply> reply = client.promptAsync(session.id(), directory, chosenModel, prompt);
+        CompletableFuture<PromptReply> reply = client.promptAsync(session.id(), directory, chosenModel, agent, prompt);
         return new Run(client, session, reply, timeout, listening);
     }
 

@@ -4,6 +4,11 @@ import io.opencodefleet.common.git.GitBranches;
 import io.opencodefleet.common.git.GitException;
 import io.opencodefleet.common.git.GitWorkspace;
 import io.opencodefleet.common.messages.ErrorInfo;
+import io.opencodefleet.common.messages.InvalidMessageException;
+import io.opencodefleet.common.messages.PlannedTask;
+import io.opencodefleet.common.messages.TaskKind;
+import io.opencodefleet.common.opencode.OpencodeServer;
+import io.opencodefleet.common.plan.PlanJson;
 import io.opencodefleet.common.messages.TaskAssignment;
 import io.opencodefleet.common.messages.TaskProgress;
 import io.opencodefleet.common.messages.TaskResult;
@@ -92,8 +97,10 @@ public class TaskRunner {
             String base = git.head();
 
             phase.set("agent");
+            boolean planning = task.kind() == TaskKind.PLAN;
             AgentRun run = agent.start(dir, task.missionId() + "/" + task.taskId() + " a" + task.attempt(), task.model(),
-                    prompt(task), Duration.ofSeconds(task.timeoutSeconds() == null ? 1800 : task.timeoutSeconds()), tokens::set);
+                    planning ? OpencodeServer.PLANNER_AGENT : null, prompt(task),
+                    Duration.ofSeconds(task.timeoutSeconds() == null ? 1800 : task.timeoutSeconds()), tokens::set);
             sessionId.set(run.sessionId());
             running.started(key, run);
             beat.run();
@@ -118,6 +125,9 @@ public class TaskRunner {
                 default:
                     break;
             }
+            if (planning) {
+                return planResult(task, outcome, summary, usage, started, run.sessionId());
+            }
             phase.set("push");
             String commit = git.commitAll(commitTitle(task) + (summary == null ? "" : "\n\n" + summary),
                     GitBranches.trailers(task.missionId(), task.taskId(), task.attempt()));
@@ -136,6 +146,17 @@ public class TaskRunner {
             if (!config.worker().keepWorkspaces()) {
                 deleteTree(dir);
             }
+        }
+    }
+
+    /** A planning task's result: the plan read from the agent's final message, or why none could be read. */
+    private TaskResult planResult(TaskAssignment task, AgentRun.Outcome outcome, String summary, Usage usage, long started, String sessionId) {
+        try {
+            List<PlannedTask> plan = PlanJson.extract(outcome.text());
+            return result(task, TaskStatus.SUCCEEDED, null, null, List.of(), "Planned " + plan.size() + " tasks", plan, usage, started, sessionId, null);
+        } catch (InvalidMessageException e) {
+            return result(task, TaskStatus.SUCCEEDED, null, null, List.of(), summary, null, usage, started, sessionId,
+                    new ErrorInfo("plan", e.getMessage()));
         }
     }
 
@@ -165,9 +186,11 @@ public class TaskRunner {
             prompt.append("\n## Feedback on attempt ").append(task.attempt() - 1)
                     .append(" (the reviewer rejected it; fix this)\n\n").append(task.feedback().strip()).append("\n");
         }
-        prompt.append("\n## How to work\n\nChange the files in the current directory to do the task. "
-                + "Do not commit or push: the fleet commits your changes when you finish. "
-                + "End with a short summary of what you changed.\n");
+        if (task.kind() == TaskKind.CODE) {
+            prompt.append("\n## How to work\n\nChange the files in the current directory to do the task. "
+                    + "Do not commit or push: the fleet commits your changes when you finish. "
+                    + "End with a short summary of what you changed.\n");
+        }
         return prompt.toString();
     }
 
@@ -178,12 +201,16 @@ public class TaskRunner {
 
     private TaskResult result(TaskAssignment task, TaskStatus status, String branch, String commit, List<String> changed,
             String summary, Usage usage, long startedNanos, String sessionId, ErrorInfo error) {
+        return result(task, status, branch, commit, changed, summary, null, usage, startedNanos, sessionId, error);
+    }
+
+    private TaskResult result(TaskAssignment task, TaskStatus status, String branch, String commit, List<String> changed,
+            String summary, List<PlannedTask> plan, Usage usage, long startedNanos, String sessionId, ErrorInfo error) {
         long durationMs = (System.nanoTime() - startedNanos) / 1_000_000;
         metrics.counter("fleet.worker.tasks", "status", status.name().toLowerCase()).increment();
         LOG.infof("Task %s/%s attempt %d %s in %d ms%s", task.missionId(), task.taskId(), task.attempt(), status, durationMs,
                 commit == null ? "" : " at " + commit);
-        return new TaskResult(task.missionId(), task.taskId(), task.attempt(), status, task.kind(), branch, commit, changed,
-                summary, null, usage, durationMs, identity.id(), sessionId, error, task.repo(), task.integrationBranch(), task.verify());
+        return TaskResult.of(task, status, branch, commit, changed, summary, plan, usage, durationMs, identity.id(), sessionId, error);
     }
 
     private static String trim(String text) {

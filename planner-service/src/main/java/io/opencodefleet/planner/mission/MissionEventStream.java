@@ -1,0 +1,105 @@
+package io.opencodefleet.planner.mission;
+
+import io.opencodefleet.common.messages.InvalidMessageException;
+import io.opencodefleet.common.messages.MessageCodec;
+import io.opencodefleet.common.messages.MissionEvent;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.smallrye.mutiny.subscription.MultiEmitter;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+/**
+ * A mission's events as a stream: the stored ones first, then live ones as they arrive on
+ * {@code fleet.events} (this planner hears the topic in a group of its own, so it sees the events every
+ * replica publishes). Ends after the mission's final event.
+ */
+@ApplicationScoped
+public class MissionEventStream {
+
+    private final Map<String, Set<Consumer<MissionEvent>>> listeners = new ConcurrentHashMap<>();
+
+    @Incoming("events-live")
+    public void onEvent(String json) {
+        MissionEvent event;
+        try {
+            event = MessageCodec.decode(json, MissionEvent.class);
+        } catch (InvalidMessageException e) {
+            return; // not ours to judge: fleet.events is written by the planner only
+        }
+        Set<Consumer<MissionEvent>> forMission = listeners.get(event.missionId());
+        if (forMission != null) {
+            forMission.forEach(listener -> listener.accept(event));
+        }
+    }
+
+    public Multi<MissionEvent> follow(String missionId) {
+        return Multi.createFrom().<MissionEvent>emitter(emitter -> new Follower(missionId, emitter).start());
+    }
+
+    /** Subscribes to live events before replaying the stored ones, then hands over without gaps or repeats. */
+    private final class Follower implements Consumer<MissionEvent> {
+        private final String missionId;
+        private final MultiEmitter<? super MissionEvent> emitter;
+        private final List<MissionEvent> early = new ArrayList<>();
+        private boolean replayed;
+        private long lastSeq;
+
+        Follower(String missionId, MultiEmitter<? super MissionEvent> emitter) {
+            this.missionId = missionId;
+            this.emitter = emitter;
+        }
+
+        void start() {
+            listeners.computeIfAbsent(missionId, id -> ConcurrentHashMap.newKeySet()).add(this);
+            emitter.onTermination(this::stop);
+            Infrastructure.getDefaultWorkerPool().execute(() -> {
+                try {
+                    List<MissionEvent> stored = QuarkusTransaction.requiringNew().call(() -> MissionEventRecord.ofMission(missionId));
+                    synchronized (this) {
+                        stored.forEach(this::emit);
+                        early.forEach(this::emit);
+                        early.clear();
+                        replayed = true;
+                    }
+                } catch (RuntimeException e) {
+                    emitter.fail(e);
+                }
+            });
+        }
+
+        @Override
+        public synchronized void accept(MissionEvent event) {
+            if (replayed) {
+                emit(event);
+            } else {
+                early.add(event);
+            }
+        }
+
+        private void emit(MissionEvent event) {
+            if (event.seq() != null && event.seq() <= lastSeq) {
+                return;
+            }
+            lastSeq = event.seq() == null ? lastSeq : event.seq();
+            emitter.emit(event);
+            if (event.event().isFinal()) {
+                emitter.complete();
+            }
+        }
+
+        private void stop() {
+            listeners.computeIfPresent(missionId, (id, set) -> {
+                set.remove(this);
+                return set.isEmpty() ? null : set;
+            });
+        }
+    }
+}
