@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opencodefleet.common.messages.FleetJson;
 import io.opencodefleet.common.messages.MessageCodec;
+import io.opencodefleet.common.messages.PlannedTask;
 import io.opencodefleet.common.messages.RepoRef;
 import io.opencodefleet.common.messages.ReviewVerdict;
 import io.opencodefleet.common.messages.TaskKind;
@@ -101,6 +102,36 @@ class MergeQueueFlowTest {
         ReviewVerdict empty = review(result("u", 1, null));
         assertThat(empty.verdict()).isEqualTo(Verdict.REJECTED);
         assertThat(empty.feedback()).contains("committed no change");
+    }
+
+    @Test
+    void plansAreValidatedAndRejectedWithReasonsTheAgentCanAct() {
+        PlannedTask a = new PlannedTask("a", null, "do a", List.of("c"), List.of("a.txt"));
+        PlannedTask b = new PlannedTask("b", null, "do b", List.of("a"), List.of("shared.txt"));
+        PlannedTask c = new PlannedTask("c", null, "do c", List.of("b"), List.of());
+        ReviewVerdict cyclic = review(plan(1, List.of(a, b, c), null));
+        assertThat(cyclic.verdict()).isEqualTo(Verdict.REJECTED);
+        assertThat(cyclic.feedback()).contains("plan: dependency cycle a -> c -> b -> a");
+
+        PlannedTask p = new PlannedTask("p", null, "do p", List.of(), List.of("shared.txt"));
+        PlannedTask q = new PlannedTask("q", null, "do q", List.of(), List.of("shared.txt"));
+        PlannedTask r = new PlannedTask("r", null, "do r", List.of("p"), List.of("shared.txt"));
+        ReviewVerdict clash = review(plan(2, List.of(p, q, r), null));
+        assertThat(clash.feedback()).contains("tasks 'p' and 'q' may run in parallel but both change shared.txt")
+                .contains("tasks 'q' and 'r' may run in parallel").doesNotContain("'p' and 'r'");
+
+        ReviewVerdict unreadable = review(plan(3, null, new io.opencodefleet.common.messages.ErrorInfo("plan", "no plan JSON in the final message")));
+        assertThat(unreadable.feedback()).isEqualTo("No plan could be read from your final message: no plan JSON in the final message");
+
+        ReviewVerdict good = review(plan(4, List.of(p, new PlannedTask("q", null, "do q", List.of("p"), List.of("shared.txt"))), null));
+        assertThat(good.verdict()).isEqualTo(Verdict.APPROVED);
+        assertThat(good.result().plan()).extracting(PlannedTask::id).containsExactly("p", "q");
+    }
+
+    private TaskResult plan(int attempt, List<PlannedTask> plan, io.opencodefleet.common.messages.ErrorInfo error) {
+        return new TaskResult(missionId, "_plan", attempt, TaskStatus.SUCCEEDED, TaskKind.PLAN, null, null, List.of(), "planned",
+                plan, Usage.ZERO, 10, "w", null, error, new RepoRef(repo.url(), "main"), "fleet/" + missionId,
+                new VerifySpec(List.of(CHECK), 60, null), "Plan", "plan it", List.of(), null, null);
     }
 
     @Test
