@@ -1,7 +1,6 @@
 package io.opencodefleet.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.opencodefleet.common.messages.FleetJson;
@@ -220,17 +219,7 @@ class FleetEndToEndTest {
     }
 
     private JsonNode awaitFinished(String id) {
-        JsonNode[] last = new JsonNode[1];
-        await().atMost(MISSION_TIME).pollInterval(Duration.ofMillis(500)).until(() -> {
-            var response = fleet.get("/api/v1/missions/" + id);
-            if (response.statusCode() != 200) {
-                return false;
-            }
-            last[0] = readJson(response.body());
-            String status = last[0].path("status").asText();
-            return status.equals("SEALED") || status.equals("FAILED") || status.equals("CANCELLED");
-        });
-        return last[0];
+        return fleet.awaitStatus(id, MISSION_TIME);
     }
 
     private static TestRepository newRepo() {
@@ -251,10 +240,6 @@ class FleetEndToEndTest {
     }
 
     private static JsonNode readJson(String body) {
-        try {
-            return FleetJson.MAPPER.readTree(body);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return LocalFleet.json(body);
     }
 }
