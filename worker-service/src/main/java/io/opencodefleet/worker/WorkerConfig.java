@@ -53,7 +53,7 @@ public interface WorkerConfig {
         Path home();
 
         /** Restart the supervised server when its resident memory passes this many megabytes. */
-        @WithDefault("1500")
+        @WithDefault("4096")
         long maxRssMb();
     }
 }

@@ -4,7 +4,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.opencodefleet.common.messages.TaskKind;
 import io.opencodefleet.common.messages.Usage;
+import io.opencodefleet.common.messages.Topics;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.event.Observes;
+import java.util.List;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
@@ -34,6 +38,29 @@ public class PlannerMetrics {
                 .minimumExpectedValue(Duration.ofMillis(100))
                 .maximumExpectedValue(Duration.ofHours(8))
                 .register(registry);
+    }
+
+    /**
+     * Every counter with its known labels exists from the start at 0: Prometheus' increase() cannot count a
+     * series' first sample, so a counter born at 1 would hide the first dead letter or failure from alerts.
+     */
+    void registerAtZero(@Observes StartupEvent event) {
+        for (String topic : List.of(Topics.MISSIONS, Topics.VERDICTS, Topics.PROGRESS)) {
+            registry.counter("fleet.dlq.records", "topic", topic);
+        }
+        registry.counter("fleet.lease.expired");
+        for (String outcome : List.of("sealed", "failed", "cancelled")) {
+            registry.counter("fleet.missions", "outcome", outcome);
+        }
+        for (TaskKind kind : List.of(TaskKind.PLAN, TaskKind.CODE)) {
+            registry.counter("fleet.tasks.dispatched", "kind", lower(kind));
+            for (String outcome : List.of("succeeded", "rejected", "failed")) {
+                registry.counter("fleet.tasks", "kind", lower(kind), "outcome", outcome);
+            }
+        }
+        registry.counter("fleet.tokens", "direction", "input");
+        registry.counter("fleet.tokens", "direction", "output");
+        registry.counter("fleet.cost.usd");
     }
 
     public void dispatched(TaskKind kind) {

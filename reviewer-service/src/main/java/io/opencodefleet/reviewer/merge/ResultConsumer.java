@@ -11,7 +11,10 @@ import jakarta.annotation.PostConstruct;
 import java.time.Duration;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.Record;
+import io.opencodefleet.common.messages.Verdict;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Outgoing;
@@ -31,6 +34,14 @@ public class ResultConsumer {
     MeterRegistry metrics;
 
     private Timer mergeDuration;
+
+    /** Counters exist at 0 from the start, so alerts on their increase see the first one. */
+    void registerAtZero(@Observes StartupEvent event) {
+        metrics.counter("fleet.dlq.records", "topic", Topics.RESULTS);
+        for (Verdict verdict : Verdict.values()) {
+            metrics.counter("fleet.review.verdicts", "verdict", verdict.name().toLowerCase());
+        }
+    }
 
     @PostConstruct
     void init() {

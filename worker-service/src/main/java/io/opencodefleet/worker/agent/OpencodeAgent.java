@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongConsumer;
 import org.jboss.logging.Logger;
 
@@ -44,6 +45,7 @@ public class OpencodeAgent implements CodingAgent {
     @Inject
     MeterRegistry metrics;
 
+    private final AtomicInteger activeRuns = new AtomicInteger();
     private OpencodeServer server;
     private OpencodeEventStream events;
 
@@ -80,14 +82,31 @@ public class OpencodeAgent implements CodingAgent {
 
     @Override
     public AgentRun start(Path directory, String title, String model, String agent, String prompt, Duration timeout, LongConsumer onTokens) {
-        server.ensureHealthy();
-        OpencodeClient client = server.client();
-        OpencodeSession session = client.createSession(directory, title);
-        AutoCloseable listening = events.forSession(session.id(),
-                event -> event.sessionUsage().ifPresent(usage -> onTokens.accept(usage.tokens().total())));
-        String chosenModel = model != null && !model.isBlank() ? model : config.model().filter(m -> !m.isBlank()).orElse(null);
-        CompletableFuture<PromptReply> reply = client.promptAsync(session.id(), directory, chosenModel, agent, prompt);
-        return new Run(client, session, reply, timeout, listening);
+        reserveServer();
+        try {
+            OpencodeClient client = server.client();
+            OpencodeSession session = client.createSession(directory, title);
+            AutoCloseable listening = events.forSession(session.id(),
+                    event -> event.sessionUsage().ifPresent(usage -> onTokens.accept(usage.tokens().total())));
+            String chosenModel = model != null && !model.isBlank() ? model : config.model().filter(m -> !m.isBlank()).orElse(null);
+            CompletableFuture<PromptReply> reply = client.promptAsync(session.id(), directory, chosenModel, agent, prompt);
+            reply.whenComplete((answer, failure) -> activeRuns.decrementAndGet());
+            return new Run(client, session, reply, timeout, listening);
+        } catch (RuntimeException e) {
+            activeRuns.decrementAndGet();
+            throw e;
+        }
+    }
+
+    /**
+     * Counts a session in, after restarting the server if it died or stopped answering. A restart for memory
+     * happens only while no session runs on it, since a restart kills every session of the server.
+     */
+    private synchronized void reserveServer() {
+        if (activeRuns.get() == 0 || !server.client().healthy(Duration.ofSeconds(2))) {
+            server.ensureHealthy();
+        }
+        activeRuns.incrementAndGet();
     }
 
     private static final class Run implements AgentRun {

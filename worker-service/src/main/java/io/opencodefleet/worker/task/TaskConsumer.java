@@ -8,7 +8,10 @@ import io.opencodefleet.common.messages.Topics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.reactive.messaging.kafka.Record;
+import io.opencodefleet.common.messages.TaskStatus;
+import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Outgoing;
@@ -26,6 +29,14 @@ public class TaskConsumer {
 
     @Inject
     MeterRegistry metrics;
+
+    /** Counters exist at 0 from the start, so alerts on their increase see the first one. */
+    void registerAtZero(@Observes StartupEvent event) {
+        metrics.counter("fleet.dlq.records", "topic", Topics.TASKS);
+        for (TaskStatus status : TaskStatus.values()) {
+            metrics.counter("fleet.worker.tasks", "status", status.name().toLowerCase());
+        }
+    }
 
     @Incoming("tasks")
     @Outgoing("results")

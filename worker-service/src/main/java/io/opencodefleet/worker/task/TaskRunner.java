@@ -137,10 +137,12 @@ public class TaskRunner {
                 git.git("push", "--quiet", "--force", "origin", "HEAD:refs/heads/" + task.branch());
             }
             return result(task, TaskStatus.SUCCEEDED, task.branch(), commit, changed, summary, usage, started, run.sessionId(), null);
-        } catch (GitException | UncheckedIOException e) {
+        } catch (RuntimeException e) {
+            // git, the workspace or OpenCode failed: the attempt ends FAILED with the reason, never in the DLQ.
             LOG.warnf(e, "Task %s/%s attempt %d failed", task.missionId(), task.taskId(), task.attempt());
+            String kind = e instanceof GitException || e instanceof UncheckedIOException ? "workspace" : "agent";
             return result(task, TaskStatus.FAILED, null, null, List.of(), null, Usage.ZERO, started, sessionId.get(),
-                    new ErrorInfo("workspace", e.getMessage()));
+                    new ErrorInfo(kind, e.getMessage()));
         } finally {
             beating.cancel(false);
             if (!config.worker().keepWorkspaces()) {
