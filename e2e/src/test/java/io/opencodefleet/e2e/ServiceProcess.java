@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** One fleet service started from its packaged jar as a separate JVM, with its log in target/e2e-logs. */
-final class ServiceProcess implements AutoCloseable {
+public final class ServiceProcess implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -37,7 +37,7 @@ final class ServiceProcess implements AutoCloseable {
     }
 
     /** Starts {@code module}'s quarkus-run.jar with the given properties and waits until it reports ready. */
-    static ServiceProcess start(String name, String module, int port, Map<String, String> properties, Map<String, String> env) {
+    public static ServiceProcess start(String name, String module, int port, Map<String, String> properties, Map<String, String> env) {
         Path root = Path.of(System.getProperty("fleet.project.root", ".."));
         Path jar = root.resolve(module).resolve("target/quarkus-app/quarkus-run.jar");
         if (!Files.exists(jar)) {
@@ -63,7 +63,7 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + port;
     }
 

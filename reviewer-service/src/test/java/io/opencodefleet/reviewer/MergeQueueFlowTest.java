@@ -73,6 +73,19 @@ class MergeQueueFlowTest {
         assertThat(again.verdict()).isEqualTo(Verdict.APPROVED);
         assertThat(repo.log(integration, "%H", "--merges")).hasSize(1);
 
+        // A later attempt of a task already merged (the planner re-dispatched it after a lost or late verdict)
+        // is approved with the existing merge, never merged a second time.
+        String secondAttempt = repo.commitOnBranch("fleet-tasks/" + missionId + "/a/a2", "main", Map.of("numbers/two.txt", "2\n", "x.txt", "x\n"), "again");
+        ReviewVerdict later = review(result("a", 2, secondAttempt));
+        assertThat(later.verdict()).isEqualTo(Verdict.APPROVED);
+        assertThat(later.mergedCommit()).isEqualTo(approved.mergedCommit());
+        assertThat(repo.log(integration, "%H", "--merges")).hasSize(1);
+        assertThat(repo.read(integration, "x.txt")).isNull();
+
+        // A commit that is not on its branch cannot be reviewed: ERROR, not a rejection of the agent's work.
+        ReviewVerdict missing = review(result("e", 1, "0123456789abcdef0123456789abcdef01234567"));
+        assertThat(missing.verdict()).isEqualTo(Verdict.ERROR);
+
         String badCommit = repo.commitOnBranch("fleet-tasks/" + missionId + "/b/a1", "main", Map.of("numbers/three.txt", "-3\n"), "add minus three");
         ReviewVerdict rejected = review(result("b", 1, badCommit));
         assertThat(rejected.verdict()).isEqualTo(Verdict.REJECTED);

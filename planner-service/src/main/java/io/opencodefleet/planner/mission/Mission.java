@@ -6,6 +6,8 @@ import io.opencodefleet.common.messages.MissionSubmitted;
 import io.opencodefleet.common.messages.Usage;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
+import io.opencodefleet.planner.task.SpentUsage;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
@@ -33,12 +35,8 @@ public class Mission extends PanacheEntityBase {
     public String statusReason;
     @Column(name = "merged_commit")
     public String mergedCommit;
-    @Column(name = "input_tokens")
-    public long inputTokens;
-    @Column(name = "output_tokens")
-    public long outputTokens;
-    @Column(name = "cost_usd")
-    public double costUsd;
+    @Embedded
+    public SpentUsage spent = new SpentUsage();
     /** What a person said on resume; every later attempt's context carries it. */
     public String guidance;
     @Column(name = "created_at")
@@ -66,13 +64,7 @@ public class Mission extends PanacheEntityBase {
         spec = FleetJson.write(value);
     }
 
-    public void addUsage(Usage usage) {
-        inputTokens += usage.inputTokens();
-        outputTokens += usage.outputTokens();
-        costUsd += usage.costUsd();
-    }
-
     public Usage usage() {
-        return new Usage(inputTokens, outputTokens, costUsd);
+        return spent.toUsage();
     }
 }

@@ -54,7 +54,7 @@ public record MissionView(
                 .collect(Collectors.groupingBy(e -> e.taskId, Collectors.mapping(e -> e.dependsOn, Collectors.toList())));
         List<TaskView> taskViews = tasks.stream().map(t -> new TaskView(t.taskId, t.title, t.status.name(), t.attempt,
                 deps.getOrDefault(t.taskId, List.of()), t.summary, t.mergedCommit, t.workerId, t.opencodeUrl,
-                t.opencodeSession, new Usage(t.inputTokens, t.outputTokens, t.costUsd),
+                t.opencodeSession, t.spent.toUsage(),
                 attempts.getOrDefault(t.taskId, List.of()).stream().map(MissionView::attempt).toList())).toList();
         Map<String, Long> byState = tasks.stream().collect(Collectors.groupingBy(t -> t.status.name(), java.util.TreeMap::new, Collectors.counting()));
         return new MissionView(mission.id, mission.title, mission.status, mission.statusReason, mission.submitted().repo(),

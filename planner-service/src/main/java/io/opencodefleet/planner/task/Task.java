@@ -3,9 +3,9 @@ package io.opencodefleet.planner.task;
 import com.fasterxml.jackson.core.type.TypeReference;
 import io.opencodefleet.common.messages.FleetJson;
 import io.opencodefleet.common.messages.TaskKind;
-import io.opencodefleet.common.messages.Usage;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.EnumType;
 import jakarta.persistence.Enumerated;
@@ -54,12 +54,8 @@ public class Task extends PanacheEntityBase {
     public String opencodeUrl;
     @Column(name = "opencode_session")
     public String opencodeSession;
-    @Column(name = "input_tokens")
-    public long inputTokens;
-    @Column(name = "output_tokens")
-    public long outputTokens;
-    @Column(name = "cost_usd")
-    public double costUsd;
+    @Embedded
+    public SpentUsage spent = new SpentUsage();
     @Column(name = "dispatched_at")
     public Instant dispatchedAt;
     @Column(name = "started_at")
@@ -89,9 +85,4 @@ public class Task extends PanacheEntityBase {
         }
     }
 
-    public void addUsage(Usage usage) {
-        inputTokens += usage.inputTokens();
-        outputTokens += usage.outputTokens();
-        costUsd += usage.costUsd();
-    }
 }

@@ -3,6 +3,7 @@ package io.opencodefleet.planner.task;
 import io.opencodefleet.common.messages.Usage;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
+import jakarta.persistence.Embedded;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
@@ -43,12 +44,8 @@ public class TaskAttempt extends PanacheEntityBase {
     public String workerId;
     @Column(name = "opencode_session")
     public String opencodeSession;
-    @Column(name = "input_tokens")
-    public long inputTokens;
-    @Column(name = "output_tokens")
-    public long outputTokens;
-    @Column(name = "cost_usd")
-    public double costUsd;
+    @Embedded
+    public SpentUsage spent = new SpentUsage();
     @Column(name = "duration_ms")
     public Long durationMs;
     @Column(name = "dispatched_at")
@@ -65,6 +62,6 @@ public class TaskAttempt extends PanacheEntityBase {
     }
 
     public Usage usage() {
-        return new Usage(inputTokens, outputTokens, costUsd);
+        return spent.toUsage();
     }
 }

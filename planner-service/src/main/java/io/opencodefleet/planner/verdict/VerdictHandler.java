@@ -16,6 +16,7 @@ import io.opencodefleet.planner.mission.Mission;
 import io.opencodefleet.planner.mission.MissionEvents;
 import io.opencodefleet.planner.mission.MissionService;
 import io.opencodefleet.planner.mission.MissionStatus;
+import io.opencodefleet.planner.task.SpentUsage;
 import io.opencodefleet.planner.task.Task;
 import io.opencodefleet.planner.task.TaskAttempt;
 import io.opencodefleet.planner.task.TaskDispatcher;
@@ -83,8 +84,8 @@ public class VerdictHandler {
         }
         Instant now = Instant.now();
         Usage usage = (verdict.result() == null ? Usage.ZERO : verdict.result().usage()).plus(verdict.reviewUsage());
-        task.addUsage(usage);
-        mission.addUsage(usage);
+        task.spent.add(usage);
+        mission.spent.add(usage);
         mission.updatedAt = now;
         recordAttempt(verdict, now);
         boolean approved = verdict.verdict() == Verdict.APPROVED;
@@ -172,9 +173,8 @@ public class VerdictHandler {
             attempt.changedFiles = FleetJson.write(result.changedFiles());
             attempt.workerId = result.workerId();
             attempt.opencodeSession = result.opencodeSessionId();
-            attempt.inputTokens = result.usage().inputTokens();
-            attempt.outputTokens = result.usage().outputTokens();
-            attempt.costUsd = result.usage().costUsd();
+            attempt.spent = new SpentUsage();
+            attempt.spent.add(result.usage());
             attempt.durationMs = result.durationMs();
         }
     }

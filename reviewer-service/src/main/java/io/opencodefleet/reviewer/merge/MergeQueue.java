@@ -104,9 +104,19 @@ public class MergeQueue {
         for (int round = 1; round <= pushAttempts; round++) {
             String base = integrationHead(git, integration, result.repo().baseRef());
             git.git("fetch", "--quiet", "--no-tags", "origin", "+refs/heads/" + result.branch() + ":refs/remotes/origin/" + result.branch());
+            if (git.status("cat-file", "-e", result.commit() + "^{commit}") != 0) {
+                return verdict(result, Verdict.ERROR, "commit " + result.commit() + " is not on " + result.branch(), null, List.of());
+            }
             if (git.isAncestor(result.commit(), base)) {
                 LOG.infof("%s/%s attempt %d already merged at %s; approving again", result.missionId(), result.taskId(), result.attempt(), base);
                 return verdict(result, Verdict.APPROVED, null, base, List.of());
+            }
+            String earlierMerge = mergeOfTask(git, base, result.taskId());
+            if (earlierMerge != null) {
+                // Another attempt of this task is merged already (its verdict was late or lost): a task is merged once.
+                LOG.infof("%s/%s was merged at %s by an earlier attempt; approving attempt %d without merging it",
+                        result.missionId(), result.taskId(), earlierMerge, result.attempt());
+                return verdict(result, Verdict.APPROVED, null, earlierMerge, List.of());
             }
             git.git("checkout", "--quiet", "--force", "--detach", base);
             git.git("clean", "-fdxq");
@@ -203,6 +213,18 @@ public class MergeQueue {
                 Files.delete(path);
             }
         }
+    }
+
+    /** The merge commit on {@code head}'s history that merged {@code taskId} (any attempt), or null. */
+    private static String mergeOfTask(GitWorkspace git, String head, String taskId) {
+        String log = git.git("log", "--merges", "--format=%H %(trailers:key=" + GitBranches.TRAILER_TASK + ",valueonly,separator=)", head);
+        for (String line : log.split("\n")) {
+            int space = line.indexOf(' ');
+            if (space > 0 && line.substring(space + 1).strip().equals(taskId)) {
+                return line.substring(0, space);
+            }
+        }
+        return null;
     }
 
     /** Approved work that looks off: files changed outside the task's declared files. */

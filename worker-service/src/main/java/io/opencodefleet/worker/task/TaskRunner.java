@@ -132,9 +132,17 @@ public class TaskRunner {
             String commit = git.commitAll(commitTitle(task) + (summary == null ? "" : "\n\n" + summary),
                     GitBranches.trailers(task.missionId(), task.taskId(), task.attempt()));
             List<String> changed = List.of();
+            if (commit != null && !git.push(commit, task.branch())) {
+                // Kafka delivered this attempt twice (a rebalance, or a crash before the result went out) and the
+                // other delivery pushed first: its commit is the attempt's work, so both results name the same one.
+                git.fetch(task.branch());
+                commit = git.resolve("refs/remotes/origin/" + task.branch());
+                summary = "Another delivery of this attempt pushed first; its commit stands." + (summary == null ? "" : "\n\n" + summary);
+                LOG.infof("Task %s/%s attempt %d: the branch was pushed by another delivery; reporting %s",
+                        task.missionId(), task.taskId(), task.attempt(), commit);
+            }
             if (commit != null) {
                 changed = git.changedFiles(base, commit);
-                git.git("push", "--quiet", "--force", "origin", "HEAD:refs/heads/" + task.branch());
             }
             return result(task, TaskStatus.SUCCEEDED, task.branch(), commit, changed, summary, usage, started, run.sessionId(), null);
         } catch (RuntimeException e) {
