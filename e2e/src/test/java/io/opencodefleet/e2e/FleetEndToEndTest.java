@@ -172,6 +172,21 @@ class FleetEndToEndTest {
     }
 
     @Test
+    void anAssignmentDeliveredTwiceIsDoneAndMergedOnce() {
+        String id = "twice-" + UUID.randomUUID().toString().substring(0, 6);
+        try (TopicReader tasks = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.TASKS)) {
+            assertThat(fleet.submit(mission(id, repo.url(), "[" + task("p") + "]")).statusCode()).isEqualTo(202);
+            ConsumerRecord<String, String> assignment = tasks.await(r -> r.value().contains("\"" + id + "\""), Duration.ofSeconds(60));
+            // What Kafka does after a rebalance or a crash: the same record once more.
+            tasks.send(Topics.TASKS, assignment.key(), assignment.value());
+        }
+        JsonNode view = awaitFinished(id);
+        assertThat(view.path("status").asText()).as(fleet.logs()).isEqualTo("SEALED");
+        assertThat(repo.log("fleet/" + id, "%(trailers:key=Fleet-Task,valueonly,separator=)", "--merges")).containsExactly("p");
+        assertThat(find(view.path("tasks"), "p").path("attempts")).extracting(a -> a.path("verdict").asText()).containsExactly("APPROVED");
+    }
+
+    @Test
     void badInputGetsClearErrorsAndAValidMissionAfterItStillSeals() {
         var cyclic = fleet.submit(mission("cyclic-" + UUID.randomUUID().toString().substring(0, 6), repo.url(),
                 "[" + task("a", "b") + "," + task("b", "a") + "]"));

@@ -13,6 +13,10 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Outgoing;
 
@@ -24,11 +28,15 @@ import org.eclipse.microprofile.reactive.messaging.Outgoing;
 @ApplicationScoped
 public class TaskConsumer {
 
+    private static final Logger LOG = Logger.getLogger(TaskConsumer.class);
+
     @Inject
     TaskRunner runner;
 
     @Inject
     MeterRegistry metrics;
+
+    private final Map<RunningTasks.Key, CompletableFuture<TaskResult>> inProgress = new ConcurrentHashMap<>();
 
     /** Counters exist at 0 from the start, so alerts on their increase see the first one. */
     void registerAtZero(@Observes StartupEvent event) {
@@ -49,6 +57,24 @@ public class TaskConsumer {
             metrics.counter("fleet.dlq.records", "topic", Topics.TASKS).increment();
             throw e;
         }
-        return Record.of(task.missionId(), runner.run(task));
+        // Kafka may hand this worker the same attempt twice at once (a rebalance re-delivers what is in flight):
+        // the second delivery waits for the first and answers with its result instead of running it again.
+        RunningTasks.Key key = new RunningTasks.Key(task.missionId(), task.taskId(), task.attempt());
+        CompletableFuture<TaskResult> mine = new CompletableFuture<>();
+        CompletableFuture<TaskResult> first = inProgress.putIfAbsent(key, mine);
+        if (first != null) {
+            LOG.infof("Task %s/%s attempt %d delivered twice; answering with the first delivery's result", task.missionId(), task.taskId(), task.attempt());
+            return Record.of(task.missionId(), first.join());
+        }
+        try {
+            TaskResult result = runner.run(task);
+            mine.complete(result);
+            return Record.of(task.missionId(), result);
+        } catch (RuntimeException e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            inProgress.remove(key, mine);
+        }
     }
 }
