@@ -25,15 +25,12 @@ public interface WorkerConfig {
         @WithDefault("2")
         int slots();
 
-        /** Where task workspaces are cloned; each attempt gets its own directory, removed afterwards. */
+        /** Where the slots' working trees live (one per slot, reset between attempts). */
         Path workDir();
 
         @WithDefault("5s")
         Duration heartbeatInterval();
 
-        /** Keep finished workspaces for inspection. */
-        @WithDefault("false")
-        boolean keepWorkspaces();
     }
 
     interface Opencode {

@@ -45,11 +45,19 @@ public final class WorkerOverheadBenchmark {
             for (int i = 1; i <= warmRuns; i++) {
                 warm.add(runWarm(client, repo, root.resolve("warm-" + i), i));
             }
+            Stats reused = new Stats();
+            Path slot = root.resolve("slot");
+            GitWorkspace.clone(repo.url(), slot);
+            runReused(client, slot, 0);
+            for (int i = 1; i <= warmRuns; i++) {
+                reused.add(runReused(client, slot, i));
+            }
             Stats cold = new Stats();
             for (int i = 1; i <= coldRuns; i++) {
                 cold.add(runCold(binary, model, repo, root.resolve("cold-" + i)));
             }
             System.out.println("fleet worker path (warm server): " + warm);
+            System.out.println("same, slot directory reused:     " + reused);
             System.out.println("opencode run from cold:          " + cold);
             System.out.printf("ratio cold/warm (medians):       %.1fx%n", cold.median() / warm.median());
         }
@@ -67,6 +75,24 @@ public final class WorkerOverheadBenchmark {
             throw new IllegalStateException("warm task " + i + " did not complete: " + reply);
         }
         git.commitAll("Task t" + i, GitBranches.trailers("bench", "t" + i, 1));
+        git.git("push", "--quiet", "--force", "origin", "HEAD:refs/heads/" + branch);
+        return (System.nanoTime() - started) / 1e6;
+    }
+
+    /** The worker's path in a slot directory kept across tasks: reset to the base instead of a fresh clone. */
+    private static double runReused(OpencodeClient client, Path dir, int i) {
+        long started = System.nanoTime();
+        GitWorkspace git = GitWorkspace.at(dir);
+        String branch = GitBranches.task("bench", "r" + i, 1);
+        git.fetch("main");
+        git.git("checkout", "--quiet", "--force", "-B", branch, "refs/remotes/origin/main");
+        git.git("clean", "-fdxq");
+        OpencodeSession session = client.createSession(dir, "bench reused " + i);
+        PromptReply reply = client.prompt(session, OpencodeTestConfig.MODEL, "Write out.txt");
+        if (!reply.completed() || !Files.exists(dir.resolve("out.txt"))) {
+            throw new IllegalStateException("reused task " + i + " did not complete: " + reply);
+        }
+        git.commitAll("Task r" + i, GitBranches.trailers("bench", "r" + i, 1));
         git.git("push", "--quiet", "--force", "origin", "HEAD:refs/heads/" + branch);
         return (System.nanoTime() - started) / 1e6;
     }

@@ -21,13 +21,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.reactive.messaging.kafka.Record;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -35,7 +32,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.jboss.logging.Logger;
@@ -64,6 +60,9 @@ public class TaskRunner {
     WorkerIdentity identity;
 
     @Inject
+    Workspaces workspaces;
+
+    @Inject
     MeterRegistry metrics;
 
     @Inject
@@ -87,13 +86,13 @@ public class TaskRunner {
         beat.run();
         long interval = config.worker().heartbeatInterval().toMillis();
         ScheduledFuture<?> beating = heartbeats.scheduleAtFixedRate(beat, interval, interval, TimeUnit.MILLISECONDS);
-        Path dir = config.worker().workDir().resolve(task.missionId()).resolve(task.taskId()).resolve("a" + task.attempt());
+        Path dir = workspaces.acquire();
         try {
             if (running.isCancelled(task.missionId())) {
                 return result(task, TaskStatus.CANCELLED, null, null, List.of(), null, Usage.ZERO, started, null,
                         new ErrorInfo("cancelled", "the mission was cancelled before the task started"));
             }
-            GitWorkspace git = prepareWorkspace(task, dir);
+            GitWorkspace git = workspaces.prepare(dir, task);
             String base = git.head();
 
             phase.set("agent");
@@ -153,9 +152,7 @@ public class TaskRunner {
                     new ErrorInfo(kind, e.getMessage()));
         } finally {
             beating.cancel(false);
-            if (!config.worker().keepWorkspaces()) {
-                deleteTree(dir);
-            }
+            workspaces.release(dir);
         }
     }
 
@@ -168,21 +165,6 @@ public class TaskRunner {
             return result(task, TaskStatus.SUCCEEDED, null, null, List.of(), summary, null, usage, started, sessionId,
                     new ErrorInfo("plan", e.getMessage()));
         }
-    }
-
-    /** A fresh clone on a new task branch, starting at the integration branch's head (or the base ref). */
-    private GitWorkspace prepareWorkspace(TaskAssignment task, Path dir) {
-        deleteTree(dir);
-        try {
-            Files.createDirectories(dir.getParent());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        GitWorkspace git = GitWorkspace.clone(task.repo().url(), dir);
-        String start = git.remoteBranchExists(task.integrationBranch()) ? task.integrationBranch() : task.repo().baseRef();
-        git.fetch(start);
-        git.git("checkout", "--quiet", "-B", task.branch(), "refs/remotes/origin/" + start);
-        return git;
     }
 
     /** What the agent reads: the task, the mission's context, and the reviewer's feedback on the last attempt. */
@@ -231,16 +213,4 @@ public class TaskRunner {
         return stripped.length() > SUMMARY_CHARS ? stripped.substring(0, SUMMARY_CHARS) + "…" : stripped;
     }
 
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            LOG.warnf("Could not delete workspace %s: %s", dir, e.getMessage());
-        }
-    }
 }
