@@ -56,6 +56,7 @@ public final class ControlPlaneBenchmark {
     public static void main(String[] args) throws Exception {
         int wide = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
         new ControlPlaneBenchmark().run(wide);
+        System.exit(0); // the in-process broker's threads would keep the JVM alive
     }
 
     private void run(int wideTasks) throws Exception {
