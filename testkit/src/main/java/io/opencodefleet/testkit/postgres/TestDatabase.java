@@ -13,7 +13,8 @@ import org.jboss.logging.Logger;
 
 /**
  * A fresh PostgreSQL database for one test run: created on the machine's server at 127.0.0.1:5432 when it
- * answers (override with {@code FLEET_TEST_PG_URL}, a JDBC URL to its maintenance database), else on an embedded
+ * answers (override with {@code FLEET_TEST_PG_URL} or {@code -Dfleet.test.pg.url}, a JDBC URL to its maintenance
+ * database), else on an embedded
  * PostgreSQL started from Maven Central binaries. {@link #close()} drops it.
  */
 public final class TestDatabase implements AutoCloseable {
@@ -38,9 +39,9 @@ public final class TestDatabase implements AutoCloseable {
     }
 
     public static TestDatabase create() {
-        String url = System.getenv().getOrDefault("FLEET_TEST_PG_URL", DEFAULT_SERVER);
-        String user = System.getenv().getOrDefault("FLEET_TEST_PG_USER", "postgres");
-        String password = System.getenv().getOrDefault("FLEET_TEST_PG_PASSWORD", "");
+        String url = setting("fleet.test.pg.url", "FLEET_TEST_PG_URL", DEFAULT_SERVER);
+        String user = setting("fleet.test.pg.user", "FLEET_TEST_PG_USER", "postgres");
+        String password = setting("fleet.test.pg.password", "FLEET_TEST_PG_PASSWORD", "");
         if (answers(url, user, password)) {
             return new TestDatabase(url, user, password, null);
         }
@@ -51,6 +52,15 @@ public final class TestDatabase implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static String setting(String property, String variable, String fallback) {
+        return System.getProperty(property, System.getenv().getOrDefault(variable, fallback));
+    }
+
+    /** True when this database lives on an embedded PostgreSQL this object started. */
+    public boolean embedded() {
+        return embedded != null;
     }
 
     public String jdbcUrl() {
