@@ -24,13 +24,13 @@ public final class OpencodeBinary {
     /** The binary, or an exception that says where it looked and how to install it. */
     public static Path locate() {
         return find().orElseThrow(() -> new IllegalStateException(
-                "no OpenCode binary: set OPENCODE_BIN, or run `npm ci` at the project root (package.json pins "
+                "no OpenCode binary: set OPENCODE_BIN, or run `npm install` at the project root (package.json pins "
                         + "opencode-ai) so node_modules/.bin/opencode exists, or put opencode on the PATH"));
     }
 
     /**
      * The binary; when none is found but a project directory above the working directory pins
-     * {@code opencode-ai} in its package.json, installs it there first with {@code npm ci}.
+     * {@code opencode-ai} in its package.json, installs it there first with {@code npm install} (the lock file pins the version).
      */
     public static synchronized Path locateOrInstall() {
         Optional<Path> found = find();
@@ -58,13 +58,12 @@ public final class OpencodeBinary {
     }
 
     private static void npmCi(Path dir) {
-        boolean locked = Files.exists(dir.resolve("package-lock.json"));
-        ProcessBuilder npm = new ProcessBuilder("npm", locked ? "ci" : "install", "--no-audit", "--no-fund", "--loglevel=error")
+        ProcessBuilder npm = new ProcessBuilder("npm", "install", "--no-audit", "--no-fund", "--loglevel=error")
                 .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         try {
             int exit = npm.start().waitFor();
             if (exit != 0) {
-                throw new IllegalStateException("npm " + (locked ? "ci" : "install") + " in " + dir + " exited " + exit);
+                throw new IllegalStateException("npm install in " + dir + " exited " + exit);
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot run npm to install OpenCode in " + dir + ": " + e.getMessage(), e);

@@ -97,7 +97,7 @@ class ComposeAndImagesTest {
         }
         assertThat(problems).isEmpty();
         String worker = dockerfile("worker-service");
-        assertThat(worker).contains("COPY package.json package-lock.json").contains("npm ci").contains("ripgrep").contains(" git ")
+        assertThat(worker).contains("COPY package.json package-lock.json").contains("npm install").contains("ripgrep").contains(" git ")
                 .contains("OPENCODE_BIN=/opt/opencode/node_modules/.bin/opencode");
         JsonNode lock = Kustomization.JSON_SORTED.readTree(ROOT.resolve("package-lock.json").toFile());
         JsonNode pkg = Kustomization.JSON_SORTED.readTree(ROOT.resolve("package.json").toFile());
