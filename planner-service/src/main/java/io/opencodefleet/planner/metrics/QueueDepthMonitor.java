@@ -71,7 +71,8 @@ public class QueueDepthMonitor {
         }
     }
 
-    @Scheduled(every = "${fleet.queue-depth-interval:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${fleet.queue-depth-interval:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void measure() {
         try {
             Set<String> existing = admin.listTopics().names().get(10, TimeUnit.SECONDS);

@@ -41,7 +41,8 @@ public class StateGauges {
         }
     }
 
-    @Scheduled(every = "${fleet.state-gauges-interval:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${fleet.state-gauges-interval:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void refresh() {
         QuarkusTransaction.requiringNew().run(() -> {
             count("select m.status, count(m) from Mission m group by m.status", missions);

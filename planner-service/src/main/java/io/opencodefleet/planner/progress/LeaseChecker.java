@@ -39,7 +39,8 @@ public class LeaseChecker {
     @Inject
     PlannerMetrics metrics;
 
-    @Scheduled(every = "${fleet.lease-check-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${fleet.lease-check-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void expireLeases() {
         Instant deadline = Instant.now().minusSeconds(leaseSeconds);
         List<Object[]> expired = QuarkusTransaction.requiringNew().call(() -> Task.getEntityManager().createQuery(
