@@ -3,12 +3,15 @@ package io.opencodefleet.common.git;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A working tree driven through the git command line (the same git a person would use, with their
@@ -32,6 +35,20 @@ public final class GitWorkspace {
     public static GitWorkspace clone(String url, Path dir) {
         run(dir.getParent(), "clone", "--quiet", "--no-tags", url, dir.toString());
         return new GitWorkspace(dir);
+    }
+
+    /** Removes a working tree (or any directory) from disk; nothing happens when it does not exist. */
+    public static void delete(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(path);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public Path dir() {

@@ -1,5 +1,6 @@
 package io.opencodefleet.common.opencode;
 
+import io.opencodefleet.common.messages.Usage;
 import java.util.Optional;
 
 /**
@@ -25,6 +26,11 @@ public record PromptReply(String sessionId, String messageId, String text, Token
 
     public boolean aborted() {
         return error != null && error.aborted();
+    }
+
+    /** The fleet's usage record: cache reads and writes count as input, reasoning as output. */
+    public Usage fleetUsage() {
+        return new Usage(usage.input() + usage.cacheRead() + usage.cacheWrite(), usage.output() + usage.reasoning(), cost);
     }
 
     public Optional<AgentError> failure() {

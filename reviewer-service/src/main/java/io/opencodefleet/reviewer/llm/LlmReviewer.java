@@ -72,8 +72,7 @@ public class LlmReviewer {
         if (!reply.completed()) {
             throw new IllegalStateException("the review agent failed: " + reply.error().name() + ": " + reply.error().message());
         }
-        Usage usage = new Usage(reply.usage().input() + reply.usage().cacheRead() + reply.usage().cacheWrite(),
-                reply.usage().output() + reply.usage().reasoning(), reply.cost());
+        Usage usage = reply.fleetUsage();
         String text = reply.text() == null ? "" : reply.text().strip();
         Matcher verdict = VERDICT.matcher(text);
         if (!verdict.find()) {

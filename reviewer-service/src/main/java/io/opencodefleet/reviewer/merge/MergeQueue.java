@@ -25,10 +25,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -189,29 +187,18 @@ public class MergeQueue {
         }
         try {
             Files.createDirectories(workDir);
-            deleteTree(dir);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        GitWorkspace.delete(dir);
         return GitWorkspace.clone(url, dir);
     }
 
     private void forget(String missionId) {
         try {
-            deleteTree(workDir.resolve(missionId));
-        } catch (IOException e) {
+            GitWorkspace.delete(workDir.resolve(missionId));
+        } catch (UncheckedIOException e) {
             LOG.warnf("Could not delete the scratch clone of %s: %s", missionId, e.getMessage());
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(path);
-            }
         }
     }
 

@@ -142,8 +142,7 @@ public class OpencodeAgent implements CodingAgent {
                     abortQuietly();
                     answer = reply.get(ABORT_GRACE.toMillis(), TimeUnit.MILLISECONDS);
                 }
-                Usage usage = new Usage(answer.usage().input() + answer.usage().cacheRead() + answer.usage().cacheWrite(),
-                        answer.usage().output() + answer.usage().reasoning(), answer.cost());
+                Usage usage = answer.fleetUsage();
                 if (timedOut) {
                     return new Outcome(Ending.TIMED_OUT, answer.text(), usage, "timed out");
                 }

@@ -10,10 +10,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.stream.Stream;
 
 /**
  * One working tree per task slot, each used by one attempt at a time and reset between attempts (forced
@@ -54,7 +52,7 @@ public class Workspaces {
     public GitWorkspace prepare(Path dir, TaskAssignment task) {
         GitWorkspace git = Files.isDirectory(dir.resolve(".git")) ? GitWorkspace.at(dir) : null;
         if (git == null || !task.repo().url().equals(git.git("remote", "get-url", "origin"))) {
-            deleteTree(dir);
+            GitWorkspace.delete(dir);
             try {
                 Files.createDirectories(dir.getParent());
             } catch (IOException e) {
@@ -67,18 +65,5 @@ public class Workspaces {
         git.git("checkout", "--quiet", "--force", "-B", task.branch(), "refs/remotes/origin/" + start);
         git.git("clean", "-fdxq");
         return git;
-    }
-
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
