@@ -15,6 +15,8 @@ public final class ExitCode {
     public static final int INVALID = 6;
     /** The local fleet could not be started, stopped or read. */
     public static final int LOCAL_FLEET = 7;
+    /** The planner refused the caller: no token, a token it does not trust, or one without the role the verb needs. */
+    public static final int NOT_AUTHORIZED = 8;
     /** A bug in the CLI (sysexits' EX_SOFTWARE); the stack trace is printed. */
     public static final int INTERNAL = 70;
 

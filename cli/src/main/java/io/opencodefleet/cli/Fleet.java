@@ -14,7 +14,7 @@ import io.opencodefleet.cli.command.SubmitCommand;
 import io.opencodefleet.cli.command.UpCommand;
 import io.opencodefleet.cli.command.WatchCommand;
 import io.opencodefleet.cli.planner.PlannerClient;
-import io.opencodefleet.cli.stack.StateDir;
+import io.opencodefleet.devstack.fleet.StateDir;
 import java.net.URI;
 import java.nio.file.Path;
 import picocli.CommandLine;
@@ -32,7 +32,8 @@ import picocli.CommandLine.ScopeType;
         footer = {"", "Start with `bin/fleet demo`; `bin/fleet <verb> --help` explains each verb.", "",
                 "Exit codes: 0 ok (watch: SEALED)  1 mission FAILED  2 bad command line  3 mission CANCELLED",
                 "            4 unknown mission or task  5 planner or broker unreachable  6 invalid or rejected mission",
-                "            7 local fleet error  70 bug in the CLI"})
+                "            7 local fleet error  8 not authorized (token)  70 bug in the CLI",
+                "Calls carry the bearer token in $FLEET_TOKEN, else the local fleet's own (<state dir>/api/token)."})
 public class Fleet {
 
     @Option(names = "--planner", scope = ScopeType.INHERIT, paramLabel = "URL",
@@ -47,8 +48,12 @@ public class Fleet {
     boolean json;
 
     public static void main(String[] args) {
-        // The Kafka client logs through SLF4J, which has no backend here: failures reach the user as messages.
+        // The Kafka client logs through SLF4J (slf4j-simple, there for the broker process a local fleet runs from
+        // this classpath): only errors here; failures reach the user as messages.
         System.setProperty("slf4j.internal.verbosity", "ERROR");
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "off");
+        }
         System.exit(commandLine().execute(args));
     }
 
@@ -66,16 +71,23 @@ public class Fleet {
         return StateDir.of(stateDir);
     }
 
-    /** The planner: the flag, then FLEET_PLANNER_URL, then the local fleet's planner, then the default port. */
+    /**
+     * The planner: the flag, then FLEET_PLANNER_URL, then the local fleet's planner, then the default port; called
+     * with the bearer token in FLEET_TOKEN, else the local fleet's own (its state dir's {@code api/token}).
+     */
     public PlannerClient planner() {
+        String token = System.getenv("FLEET_TOKEN");
+        if (token == null || token.isBlank()) {
+            token = state().apiToken().orElse(null);
+        }
         if (planner != null) {
-            return new PlannerClient(planner);
+            return new PlannerClient(planner, token);
         }
         String fromEnv = System.getenv("FLEET_PLANNER_URL");
         if (fromEnv != null && !fromEnv.isBlank()) {
-            return new PlannerClient(URI.create(fromEnv));
+            return new PlannerClient(URI.create(fromEnv), token);
         }
-        return new PlannerClient(state().plannerUrl().orElse(URI.create("http://127.0.0.1:8080")));
+        return new PlannerClient(state().plannerUrl().orElse(URI.create("http://127.0.0.1:8080")), token);
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -2,7 +2,7 @@ package io.opencodefleet.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.opencodefleet.testkit.kafka.KafkaBroker;
+import io.opencodefleet.devstack.Ports;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +15,7 @@ class FleetCliErrorsTest {
     @TempDir
     Path dir;
 
-    private final String nowhere = "http://127.0.0.1:" + KafkaBroker.freePort();
+    private final String nowhere = "http://127.0.0.1:" + Ports.freePort();
 
     @Test
     void missingMissionFileIsNamed() {
@@ -60,10 +60,15 @@ class FleetCliErrorsTest {
 
     @Test
     void unreachableBrokerIsNamedWithWhatToDo() {
-        String broker = "127.0.0.1:" + KafkaBroker.freePort();
+        String broker = "127.0.0.1:" + Ports.freePort();
         CliProcess.Result result = CliProcess.run("submit", "--kafka=" + broker, "--goal", "x", "--repo", "file:///tmp/r.git", "--task", "a=do a");
         assertThat(result.exitCode()).as(result.toString()).isEqualTo(ExitCode.UNREACHABLE);
         assertThat(result.err()).contains("cannot publish to the Kafka broker at " + broker).contains("bin/fleet up");
+
+        result = CliProcess.run("submit", "--kafka=" + broker, "--kafka-config", "/nonexistent/kafka.properties", "--goal", "x",
+                "--repo", "file:///tmp/r.git", "--task", "a=do a");
+        assertThat(result.exitCode()).as(result.toString()).isEqualTo(ExitCode.USAGE);
+        assertThat(result.err()).contains("Kafka client settings /nonexistent/kafka.properties do not exist");
     }
 
     @Test

@@ -3,13 +3,13 @@ package io.opencodefleet.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.opencodefleet.cli.demo.SampleProject;
-import io.opencodefleet.cli.stack.FleetProcess;
-import io.opencodefleet.cli.stack.Readiness;
-import io.opencodefleet.cli.stack.StateDir;
+import io.opencodefleet.devstack.sample.SampleProject;
+import io.opencodefleet.devstack.fleet.FleetProcess;
+import io.opencodefleet.devstack.fleet.Readiness;
+import io.opencodefleet.devstack.fleet.StateDir;
 import io.opencodefleet.common.messages.FleetJson;
-import io.opencodefleet.testkit.git.TestRepository;
-import io.opencodefleet.testkit.kafka.KafkaBroker;
+import io.opencodefleet.devstack.git.LocalRepository;
+import io.opencodefleet.devstack.Ports;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,13 +50,13 @@ class FleetCliTest {
         stateDir = Files.createTempDirectory("fleet-cli-state-");
         database = "fleet_cli_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
         common = List.of("--state-dir", stateDir.toString());
-        plannerPort = KafkaBroker.freePort();
+        plannerPort = Ports.freePort();
         Path script = SampleProject.writeScriptedModelScript(stateDir.resolve("demo-script.json"));
         // One slot: a worker may restart its OpenCode server at the memory limit before a task, which breaks a
         // second task starting on that server at the same moment (it then waits for the lease to expire).
         CliProcess.Result result = fleet(UP_TIME, "up", "--workers", "1", "--slots", "1", "--database", database,
-                "--kafka-port", String.valueOf(KafkaBroker.freePort()), "--planner-port", String.valueOf(plannerPort),
-                "--reviewer-port", String.valueOf(KafkaBroker.freePort()), "--worker-port", String.valueOf(KafkaBroker.freePort()),
+                "--kafka-port", String.valueOf(Ports.freePort()), "--planner-port", String.valueOf(plannerPort),
+                "--reviewer-port", String.valueOf(Ports.freePort()), "--worker-port", String.valueOf(Ports.freePort()),
                 "--scripted-model", script.toString());
         assertThat(result.exitCode()).as(result + logs()).isZero();
         assertThat(result.out()).contains("Local fleet is up").contains("http://127.0.0.1:" + plannerPort)
@@ -85,14 +85,18 @@ class FleetCliTest {
         for (String name : List.of("broker", "model", "planner", "reviewer", "worker-1")) {
             assertThat(status.out()).contains(name);
         }
-        assertThat(status.out()).contains(String.valueOf(plannerPort)).contains("UP");
+        assertThat(status.out()).contains(String.valueOf(plannerPort)).contains("UP").contains("MGMT");
+        FleetProcess planner = StateDir.of(stateDir).process("planner").orElseThrow();
+        assertThat(planner.managementPort()).isPositive().isNotEqualTo(plannerPort);
+        assertThat(status.out()).contains(String.valueOf(planner.managementPort()));
+        assertThat(Readiness.httpOk(planner.url().resolve("/q/health/ready"))).as("health only on the management port").isFalse();
     }
 
     @Test
     @Order(2)
     void submittedMissionIsWatchedUntilSealedAndReadBack() throws IOException {
         Path root = Files.createTempDirectory("fleet-cli-repo-");
-        TestRepository repo = SampleProject.create(root);
+        LocalRepository repo = SampleProject.create(root);
         String id = "cli-" + UUID.randomUUID().toString().substring(0, 8);
         Path missionFile = Files.writeString(root.resolve("mission.json"), SampleProject.mission(id, repo.url()));
 
@@ -149,7 +153,7 @@ class FleetCliTest {
         assertThat(result.exitCode()).as(result.toString()).isZero();
         assertThat(result.out()).contains("Stopped").contains("planner").contains("worker-1");
         assertThat(all).noneMatch(ProcessHandle::isAlive);
-        assertThat(recorded).noneMatch(p -> Readiness.listening(p.port()));
+        assertThat(recorded).noneMatch(p -> p.ports().stream().anyMatch(Readiness::listening));
         assertThat(stateDir.resolve("pids")).doesNotExist();
 
         CliProcess.Result status = fleet(Duration.ofSeconds(30), "status");

@@ -7,16 +7,22 @@ import io.opencodefleet.common.messages.MessageCodec;
 import io.opencodefleet.common.messages.TaskResult;
 import io.opencodefleet.common.messages.TaskStatus;
 import io.opencodefleet.common.messages.Topics;
-import io.opencodefleet.testkit.git.TestRepository;
+import io.opencodefleet.devstack.git.LocalRepository;
 import io.opencodefleet.testkit.kafka.KafkaBroker;
 import io.opencodefleet.testkit.kafka.TopicReader;
-import io.opencodefleet.testkit.model.Match;
-import io.opencodefleet.testkit.model.RecordedRequest;
-import io.opencodefleet.testkit.model.Rule;
-import io.opencodefleet.testkit.model.Script;
-import io.opencodefleet.testkit.model.ScriptedModel;
-import io.opencodefleet.testkit.model.Turn;
+import io.opencodefleet.devstack.model.Match;
+import io.opencodefleet.devstack.model.RecordedRequest;
+import io.opencodefleet.devstack.model.Rule;
+import io.opencodefleet.devstack.model.Script;
+import io.opencodefleet.devstack.model.ScriptedModel;
+import io.opencodefleet.devstack.model.Turn;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
@@ -53,7 +59,7 @@ class AgentsPlanAndReviewTest {
     private static ScriptedModel model;
     private static LocalFleet fleet;
     private TopicReader topics;
-    private TestRepository repo;
+    private LocalRepository repo;
 
     @BeforeAll
     static void startFleet() {
@@ -94,7 +100,7 @@ class AgentsPlanAndReviewTest {
     @BeforeEach
     void setUp() throws IOException {
         topics = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.RESULTS);
-        repo = TestRepository.create(Files.createTempDirectory("e2e-agents-"), Map.of("README.md", "# Sample\n"));
+        repo = LocalRepository.create(Files.createTempDirectory("e2e-agents-"), Map.of("README.md", "# Sample\n"));
     }
 
     @AfterEach
@@ -189,6 +195,17 @@ class AgentsPlanAndReviewTest {
         org.awaitility.Awaitility.await().atMost(MISSION_TIME).until(() ->
                 "RUNNING".equals(task(LocalFleet.json(fleet.get("/api/v1/missions/" + id).body()), "hang").path("status").asText()));
 
+        // While it runs, an operator attaches through the worker's proxy with the fleet's token; nobody else can.
+        JsonNode hang = task(LocalFleet.json(fleet.get("/api/v1/missions/" + id).body()), "hang");
+        String session = hang.path("opencodeUrl").asText() + "/session/" + hang.path("opencodeSession").asText();
+        assertThat(attach(session, "fleet:" + fleet.devstack().credentials().token()))
+                .as("the live session, read through the proxy from the real OpenCode").satisfies(r -> {
+                    assertThat(r.statusCode()).isEqualTo(200);
+                    assertThat(LocalFleet.json(r.body()).path("id").asText()).isEqualTo(hang.path("opencodeSession").asText());
+                });
+        assertThat(attach(session, null).statusCode()).as("no token").isEqualTo(401);
+        assertThat(attach(session, "fleet:not-a-token").statusCode()).as("a wrong token").isEqualTo(401);
+
         long cancelled = System.nanoTime();
         assertThat(fleet.post("/api/v1/missions/" + id + "/cancel", null).statusCode()).isEqualTo(200);
         // Stated bound: the worker reports the aborted session within 20 s of the cancel (measured: about 1 s).
@@ -199,6 +216,19 @@ class AgentsPlanAndReviewTest {
         assertThat(result.commit()).isNull();
         assertThat(LocalFleet.json(fleet.get("/api/v1/missions/" + id).body()).path("status").asText()).isEqualTo("CANCELLED");
         assertThat(repo.hasBranch("fleet/" + id) ? repo.log("fleet/" + id, "%H", "--merges") : List.of()).as("nothing merged").isEmpty();
+    }
+
+    private static HttpResponse<String> attach(String url, String basicCredentials) {
+        var request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20));
+        if (basicCredentials != null) {
+            request.header("authorization", "Basic " + Base64.getEncoder()
+                    .encodeToString(basicCredentials.getBytes(StandardCharsets.UTF_8)));
+        }
+        try {
+            return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError("attach " + url, e);
+        }
     }
 
     private static JsonNode task(JsonNode view, String taskId) {

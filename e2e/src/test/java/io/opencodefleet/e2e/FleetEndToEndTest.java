@@ -7,15 +7,15 @@ import io.opencodefleet.common.messages.FleetJson;
 import io.opencodefleet.common.messages.MessageCodec;
 import io.opencodefleet.common.messages.MissionEvent;
 import io.opencodefleet.common.messages.Topics;
-import io.opencodefleet.testkit.git.TestRepository;
+import io.opencodefleet.devstack.git.LocalRepository;
 import io.opencodefleet.testkit.kafka.KafkaBroker;
 import io.opencodefleet.testkit.kafka.TopicReader;
-import io.opencodefleet.testkit.model.Match;
-import io.opencodefleet.testkit.model.RecordedRequest;
-import io.opencodefleet.testkit.model.Rule;
-import io.opencodefleet.testkit.model.Script;
-import io.opencodefleet.testkit.model.ScriptedModel;
-import io.opencodefleet.testkit.model.Turn;
+import io.opencodefleet.devstack.model.Match;
+import io.opencodefleet.devstack.model.RecordedRequest;
+import io.opencodefleet.devstack.model.Rule;
+import io.opencodefleet.devstack.model.Script;
+import io.opencodefleet.devstack.model.ScriptedModel;
+import io.opencodefleet.devstack.model.Turn;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +52,7 @@ class FleetEndToEndTest {
     private static ScriptedModel model;
     private static LocalFleet fleet;
     private TopicReader topics;
-    private TestRepository repo;
+    private LocalRepository repo;
 
     @BeforeAll
     static void startFleet() {
@@ -85,7 +85,7 @@ class FleetEndToEndTest {
     void setUp(TestInfo test) throws Exception {
         topics = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.EVENTS, Topics.dlq(Topics.MISSIONS));
         Path root = Files.createTempDirectory("e2e-repo-");
-        repo = TestRepository.create(root, Map.of("check.sh", CHECK_SCRIPT, "README.md", "# Sample project\n"));
+        repo = LocalRepository.create(root, Map.of("check.sh", CHECK_SCRIPT, "README.md", "# Sample project\n"));
     }
 
     @AfterEach
@@ -148,10 +148,10 @@ class FleetEndToEndTest {
     @Test
     void threeMissionsAtOnceOnTwoWorkersAllSealWithNoTaskMergedTwice() {
         List<String> ids = new ArrayList<>();
-        Map<String, TestRepository> repos = new HashMap<>();
+        Map<String, LocalRepository> repos = new HashMap<>();
         for (int i = 0; i < 3; i++) {
             String id = "multi-" + i + "-" + UUID.randomUUID().toString().substring(0, 6);
-            TestRepository own = i == 0 ? repo : newRepo();
+            LocalRepository own = i == 0 ? repo : newRepo();
             repos.put(id, own);
             ids.add(id);
             String plan = "[" + String.join(",", task("p"), task("q"), task("r", "p", "q")) + "]";
@@ -237,9 +237,9 @@ class FleetEndToEndTest {
         return fleet.awaitStatus(id, MISSION_TIME);
     }
 
-    private static TestRepository newRepo() {
+    private static LocalRepository newRepo() {
         try {
-            return TestRepository.create(Files.createTempDirectory("e2e-repo-"), Map.of("check.sh", CHECK_SCRIPT, "README.md", "# Sample\n"));
+            return LocalRepository.create(Files.createTempDirectory("e2e-repo-"), Map.of("check.sh", CHECK_SCRIPT, "README.md", "# Sample\n"));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

@@ -1,101 +1,140 @@
 package io.opencodefleet.e2e;
 
-import io.opencodefleet.testkit.kafka.KafkaBroker;
-import io.opencodefleet.testkit.model.ScriptedModel;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.opencodefleet.common.messages.FleetJson;
 import io.opencodefleet.common.opencode.OpencodeBinary;
-import io.opencodefleet.testkit.opencode.OpencodeTestConfig;
-import io.opencodefleet.testkit.postgres.TestDatabase;
+import io.opencodefleet.devstack.fleet.FleetSettings;
+import io.opencodefleet.devstack.fleet.ModelChoice;
+import io.opencodefleet.devstack.fleet.StateDir;
+import io.opencodefleet.devstack.model.ScriptedModel;
+import io.opencodefleet.devstack.postgres.LocalPostgres;
+import io.opencodefleet.testkit.kafka.KafkaBroker;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import com.fasterxml.jackson.databind.JsonNode;
-import io.opencodefleet.common.messages.FleetJson;
-import org.awaitility.Awaitility;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
 
 /**
- * A whole fleet for end-to-end tests: the real broker and a fresh PostgreSQL database in this JVM, the
- * scripted model, and the planner, the reviewer and N workers as separate processes from their packaged jars,
- * each worker with its own real OpenCode server.
+ * A whole fleet for end-to-end tests, on devstack's {@link io.opencodefleet.devstack.fleet.LocalFleet}: the planner,
+ * the reviewer and N workers (each with its own real OpenCode) as processes from their packaged jars, the test's
+ * scripted model, by default the JVM's shared broker ({@link KafkaBroker#shared()}, so tests read its topics) and a
+ * fresh database on the PostgreSQL server at 127.0.0.1:5432 (dropped on {@link #close()}), else on an embedded one.
+ *
+ * <p>Chaos tests customise the settings (e.g. {@code b -> b.externalKafka(null).embeddedPostgres(0)} for a broker
+ * process and a PostgreSQL of the fleet's own, {@code plannerProperty("fleet.lease", "20s")}) and kill, stop and
+ * restart its processes through {@link #devstack()}.
  */
 public final class LocalFleet implements AutoCloseable {
 
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-
+    /** The scripted model the services use (null when the test runs none). */
     final ScriptedModel model;
-    final TestDatabase database;
+    /** The broker's bootstrap servers. */
     final String bootstrap;
+    /** The fleet's state directory: logs, work dirs, OpenCode data, broker and PostgreSQL data of its own. */
     final Path dir;
-    final ServiceProcess planner;
-    final ServiceProcess reviewer;
-    final List<ServiceProcess> workers = new ArrayList<>();
+    private final io.opencodefleet.devstack.fleet.LocalFleet fleet;
+    private final String database;
+    private final boolean dropDatabase;
+    private final Thread shutdownHook;
+    private boolean closed;
 
-    public LocalFleet(ScriptedModel model, int workerCount) {
+    /** The default fleet: {@code workers} workers with 2 slots each, a reviewer, the shared broker. */
+    public LocalFleet(ScriptedModel model, int workers) {
+        this(model, workers, settings -> {
+        });
+    }
+
+    /** A fleet whose settings the test adjusts after the defaults ({@code customize} may override any of them). */
+    public LocalFleet(ScriptedModel model, int workers, Consumer<FleetSettings.Builder> customize) {
         this.model = model;
         try {
             dir = Files.createTempDirectory("fleet-e2e-");
-            Path opencodeConfig = dir.resolve("opencode.json");
-            Files.writeString(opencodeConfig, OpencodeTestConfig.jsonFor(model));
-            bootstrap = KafkaBroker.shared().bootstrapServers();
-            database = TestDatabase.create();
-            planner = ServiceProcess.start("planner", "planner-service", KafkaBroker.freePort(), Map.of(
-                    "kafka.bootstrap.servers", bootstrap,
-                    "quarkus.datasource.jdbc.url", database.jdbcUrl(),
-                    "quarkus.datasource.username", database.username(),
-                    "quarkus.datasource.password", database.password(),
-                    "fleet.lease-seconds", "60"), Map.of());
-            // The reviewer's own OpenCode (review by agent) talks to the same scripted model as the workers.
-            Map<String, String> modelEnv = Map.of("OPENCODE_CONFIG", opencodeConfig.toString(), "FLEET_MODEL", OpencodeTestConfig.MODEL);
-            String opencodeBin = OpencodeBinary.locateOrInstall().toString();
-            reviewer = ServiceProcess.start("reviewer", "reviewer-service", KafkaBroker.freePort(), Map.of(
-                    "kafka.bootstrap.servers", bootstrap,
-                    "fleet.reviewer.work-dir", dir.resolve("reviewer").toString(),
-                    "fleet.opencode.home", dir.resolve("opencode-reviewer").toString(),
-                    "fleet.opencode.bin", opencodeBin), modelEnv);
-            for (int i = 1; i <= workerCount; i++) {
-                workers.add(ServiceProcess.start("worker-" + i, "worker-service", KafkaBroker.freePort(), Map.of(
-                        "kafka.bootstrap.servers", bootstrap,
-                        "fleet.worker.id", "worker-" + i,
-                        "fleet.worker.slots", "2",
-                        "fleet.worker.work-dir", dir.resolve("worker-" + i).toString(),
-                        "fleet.opencode.home", dir.resolve("opencode-" + i).toString(),
-                        "fleet.opencode.bin", opencodeBin), modelEnv));
-            }
         } catch (IOException e) {
-            close();
             throw new UncheckedIOException(e);
+        }
+        database = "fleet_e2e_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10).toLowerCase(Locale.ROOT);
+        FleetSettings.Builder settings = FleetSettings.builder()
+                .workers(workers)
+                .slotsPerWorker(2)
+                .model(model != null ? ModelChoice.scriptedAt(model.baseUrl()) : ModelChoice.none())
+                .opencode(OpencodeBinary::locateOrInstall)
+                .database(database)
+                .jvmOptions(List.of("-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"))
+                .startTimeout(Duration.ofSeconds(90))
+                .stopTimeout(Duration.ofSeconds(20));
+        if (LocalPostgres.answers(5432)) {
+            settings.postgres(5432);
+        } else {
+            settings.embeddedPostgres(0);
+        }
+        settings.freePorts().externalKafka(KafkaBroker.shared().bootstrapServers());
+        customize.accept(settings);
+        FleetSettings built = settings.build();
+        dropDatabase = built.postgres() == FleetSettings.Postgres.AUTO && built.database() != null;
+        fleet = new io.opencodefleet.devstack.fleet.LocalFleet(StateDir.of(dir),
+                new PrintWriter(new OutputStreamWriter(System.out, StandardCharsets.UTF_8), true));
+        shutdownHook = new Thread(this::closeQuietly, "e2e-fleet-down");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+        try {
+            fleet.up(built);
         } catch (RuntimeException e) {
             close();
             throw e;
         }
+        bootstrap = fleet.bootstrapServers();
+    }
+
+    /** devstack's fleet underneath: process control ({@code kill}, {@code terminate}, {@code restart}, {@code addWorker}, ...). */
+    public io.opencodefleet.devstack.fleet.LocalFleet devstack() {
+        return fleet;
+    }
+
+    public ScriptedModel model() {
+        return model;
+    }
+
+    public String bootstrap() {
+        return bootstrap;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public String plannerUrl() {
+        return fleet.plannerUrl().toString();
     }
 
     /** POSTs a mission and returns the HTTP response (status and body). */
     public HttpResponse<String> submit(String missionJson) {
-        return send(HttpRequest.newBuilder(URI.create(planner.url() + "/api/v1/missions"))
-                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(missionJson)).build());
+        return fleet.submit(missionJson);
     }
 
-    /** Waits until the mission is SEALED, FAILED or CANCELLED (or {@code state}, if given) and returns its REST view. */
+    /** Waits until the mission is SEALED, FAILED or CANCELLED (or one of {@code states}, if given) and returns its REST view. */
     public JsonNode awaitStatus(String missionId, Duration timeout, String... states) {
         List<String> wanted = states.length > 0 ? List.of(states) : List.of("SEALED", "FAILED", "CANCELLED");
         JsonNode[] last = new JsonNode[1];
-        Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(500)).until(() -> {
-            HttpResponse<String> response = get("/api/v1/missions/" + missionId);
-            if (response.statusCode() != 200) {
-                return false;
-            }
-            last[0] = json(response.body());
-            return wanted.contains(last[0].path("status").asText());
-        });
+        Awaitility.await().atMost(timeout).pollInterval(Duration.ofMillis(500)).ignoreExceptionsMatching(UncheckedIOException.class::isInstance)
+                .until(() -> {
+                    HttpResponse<String> response = get("/api/v1/missions/" + missionId);
+                    if (response.statusCode() != 200) {
+                        return false;
+                    }
+                    last[0] = json(response.body());
+                    return wanted.contains(last[0].path("status").asText());
+                });
         return last[0];
     }
 
@@ -109,60 +148,92 @@ public final class LocalFleet implements AutoCloseable {
 
     /** POSTs a JSON body (or none) to the planner. */
     public HttpResponse<String> post(String path, String json) {
-        return send(HttpRequest.newBuilder(URI.create(planner.url() + path)).header("content-type", "application/json")
-                .POST(json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json)).build());
+        return fleet.post(path, json);
     }
 
     public HttpResponse<String> get(String path) {
-        return send(HttpRequest.newBuilder(URI.create(planner.url() + path)).GET().build());
+        return fleet.get(path);
     }
 
-    private static HttpResponse<String> send(HttpRequest request) {
-        try {
-            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
+    /** The end of every process's log. */
     public String logs() {
-        StringBuilder text = new StringBuilder();
-        for (ServiceProcess service : all()) {
-            text.append("\n===== ").append(service).append(" =====\n").append(service.tail());
-        }
-        return text.toString();
+        return fleet.logs();
     }
 
-    /** Base URLs of the running services by role (planner, reviewer, worker), e.g. for a Prometheus scrape config. */
+    /** Main base URLs of the running services by role (planner, reviewer, worker): the planner's API. */
     public Map<String, List<String>> serviceUrls() {
-        Map<String, List<String>> urls = new java.util.LinkedHashMap<>();
-        urls.put("planner", List.of(planner.url()));
-        urls.put("reviewer", List.of(reviewer.url()));
-        urls.put("worker", workers.stream().map(ServiceProcess::url).toList());
-        return urls;
+        return fleet.serviceUrls();
     }
 
-    private List<ServiceProcess> all() {
-        List<ServiceProcess> services = new ArrayList<>(workers);
-        if (reviewer != null) {
-            services.add(reviewer);
-        }
-        if (planner != null) {
-            services.add(planner);
-        }
-        return services;
+    /**
+     * Management base URLs of the running services by role (planner, reviewer, worker), where {@code /q/health} and
+     * {@code /q/metrics} answer: e.g. for a Prometheus scrape config.
+     */
+    public Map<String, List<String>> managementUrls() {
+        return fleet.managementUrls();
     }
 
+    /**
+     * Stops every process, drops the database on the machine's server, keeps the logs in
+     * {@code e2e/target/e2e-logs/<state dir name>/} and deletes the state directory.
+     */
     @Override
-    public void close() {
-        for (ServiceProcess service : all()) {
-            service.close();
+    public synchronized void close() {
+        if (closed) {
+            return;
         }
-        if (database != null) {
-            database.close();
+        closed = true;
+        try {
+            fleet.down();
+        } finally {
+            keepLogs();
+            deleteStateDir();
+            if (dropDatabase) {
+                try {
+                    LocalPostgres.dropDatabase(5432, database);
+                } catch (RuntimeException e) {
+                    System.err.println("could not drop " + database + ": " + e.getMessage());
+                }
+            }
+            if (Thread.currentThread() != shutdownHook) {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(shutdownHook);
+                } catch (IllegalStateException e) {
+                    // the JVM is shutting down already
+                }
+            }
+        }
+    }
+
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (RuntimeException e) {
+            System.err.println("e2e fleet in " + dir + " did not stop cleanly: " + e.getMessage());
+        }
+    }
+
+    private void deleteStateDir() {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            System.err.println("could not delete " + dir + ": " + e.getMessage());
+        }
+    }
+
+    private void keepLogs() {
+        Path logs = dir.resolve("logs");
+        if (!Files.isDirectory(logs)) {
+            return;
+        }
+        Path target = StateDir.projectRoot().resolve("e2e/target/e2e-logs").resolve(dir.getFileName().toString());
+        try (Stream<Path> files = Files.list(logs)) {
+            Files.createDirectories(target);
+            for (Path log : files.toList()) {
+                Files.copy(log, target.resolve(log.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            System.err.println("could not keep the logs of " + dir + ": " + e.getMessage());
         }
     }
 }

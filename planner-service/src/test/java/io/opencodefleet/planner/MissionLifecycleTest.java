@@ -10,6 +10,7 @@ import io.opencodefleet.common.messages.FleetJson;
 import io.opencodefleet.common.messages.MessageCodec;
 import io.opencodefleet.common.messages.MissionEvent;
 import io.opencodefleet.common.messages.PlannedTask;
+import io.opencodefleet.common.messages.ReviewRequest;
 import io.opencodefleet.common.messages.ReviewVerdict;
 import io.opencodefleet.common.messages.TaskAssignment;
 import io.opencodefleet.common.messages.TaskKind;
@@ -18,6 +19,7 @@ import io.opencodefleet.common.messages.TaskStatus;
 import io.opencodefleet.common.messages.Topics;
 import io.opencodefleet.common.messages.Usage;
 import io.opencodefleet.common.messages.Verdict;
+import io.opencodefleet.planner.api.Roles;
 import io.opencodefleet.testkit.kafka.KafkaBroker;
 import io.opencodefleet.testkit.kafka.KafkaBrokerResource;
 import io.opencodefleet.testkit.kafka.TopicReader;
@@ -55,12 +57,14 @@ class MissionLifecycleTest {
 
     @BeforeEach
     void connect() {
-        topics = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.TASKS, Topics.EVENTS, Topics.RESULTS);
+        ApiTokens.useFullToken();
+        topics = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.TASKS, Topics.EVENTS, Topics.REVIEWS);
     }
 
     @AfterEach
     void disconnect() {
         topics.close();
+        MissionCounts.assertConsistent();
     }
 
     private static String newId(String prefix) {
@@ -121,10 +125,10 @@ class MissionLifecycleTest {
         submit(mission(id, "[{\"id\":\"x\",\"prompt\":\"x\"}]", "\"limits\":{\"maxAttempts\":1},\"review\":{\"intervene\":\"on-error\"}"));
         verdict(assignment(id, "x", 1), Verdict.REJECTED, "nope", null, Usage.ZERO);
         await().atMost(WAIT).untilAsserted(() -> given().get("/api/v1/missions/" + id).then().body("status", equalTo("PAUSED")));
-        given().post("/api/v1/missions/" + id + "/tasks/ghost/retry").then().statusCode(404);
-        given().post("/api/v1/missions/" + id + "/tasks/x/retry").then().statusCode(200).body("status", equalTo("RUNNING"));
+        given().contentType("application/json").body("{}").post("/api/v1/missions/" + id + "/tasks/ghost/retry").then().statusCode(404);
+        given().contentType("application/json").body("{}").post("/api/v1/missions/" + id + "/tasks/x/retry").then().statusCode(200).body("status", equalTo("RUNNING"));
         assignment(id, "x", 2);
-        given().post("/api/v1/missions/" + id + "/tasks/x/retry").then().statusCode(409).body("error", containsString("QUEUED"));
+        given().contentType("application/json").body("{}").post("/api/v1/missions/" + id + "/tasks/x/retry").then().statusCode(409).body("error", containsString("QUEUED"));
     }
 
     @Test
@@ -160,21 +164,38 @@ class MissionLifecycleTest {
         submit(mission(id, "[{\"id\":\"a\",\"prompt\":\"a\"}]", "\"verify\":{\"commands\":[\"true\"]}"));
         TaskAssignment a = assignment(id, "a", 1);
         CompletableFuture<HttpResponse<Stream<String>>> stream = HttpClient.newHttpClient().sendAsync(
-                HttpRequest.newBuilder(URI.create(missionsUri + "/" + id + "/events")).build(), HttpResponse.BodyHandlers.ofLines());
+                HttpRequest.newBuilder(URI.create(missionsUri + "/" + id + "/events"))
+                        .header("Authorization", "Bearer " + ApiTokens.withRoles(Roles.VIEWER)).build(), HttpResponse.BodyHandlers.ofLines());
         CompletableFuture<List<MissionEvent>> received = stream.thenApply(response -> response.body()
                 .filter(line -> line.startsWith("data:"))
                 .map(line -> MessageCodec.decode(line.substring(5).strip(), MissionEvent.class)).toList());
         verdict(a, Verdict.APPROVED, null, null, Usage.ZERO);
-        var seal = topics.await(r -> r.topic().equals(Topics.RESULTS) && id.equals(r.key()), WAIT);
-        TaskResult sealRequest = MessageCodec.decode(seal.value(), TaskResult.class);
-        topics.send(Topics.VERDICTS, id, FleetJson.write(new ReviewVerdict(id, sealRequest.taskId(), 1, Verdict.APPROVED, null,
-                "cafe", List.of(), null, null, null)));
+        ReviewRequest sealRequest = reviewRequest(id, "_seal", 1);
+        topics.send(Topics.VERDICTS, id, FleetJson.write(new ReviewVerdict(id, sealRequest.taskId(), sealRequest.attempt(), Verdict.APPROVED,
+                null, PlannerFlowTest.commit("sealed"), List.of(), null, null)));
 
         List<MissionEvent> events = received.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
         assertThat(events).extracting(MissionEvent::event).startsWith(MissionEvent.Kind.SUBMITTED, MissionEvent.Kind.PLANNED)
                 .endsWith(MissionEvent.Kind.SEALED).doesNotHaveDuplicates();
         assertThat(events).extracting(MissionEvent::seq).isSorted();
         given().get("/api/v1/missions/ghost/events").then().statusCode(404);
+
+        // A client that lost the stream resumes after the last event it saw: the SSE id is the event's seq.
+        long seen = events.get(1).seq();
+        HttpResponse<Stream<String>> resumed = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(missionsUri + "/" + id + "/events"))
+                .header("Authorization", "Bearer " + ApiTokens.withRoles(Roles.VIEWER)).header("Last-Event-ID", Long.toString(seen)).build(),
+                HttpResponse.BodyHandlers.ofLines());
+        List<String> lines = resumed.body().toList();
+        List<Long> ids = lines.stream().filter(line -> line.startsWith("id:")).map(line -> Long.parseLong(line.substring(3).strip())).toList();
+        List<MissionEvent> rest = lines.stream().filter(line -> line.startsWith("data:"))
+                .map(line -> MessageCodec.decode(line.substring(5).strip(), MissionEvent.class)).toList();
+        assertThat(rest).as("the events after %d, and only those", seen).extracting(MissionEvent::seq)
+                .containsExactlyElementsOf(events.stream().map(MissionEvent::seq).filter(seq -> seq > seen).toList());
+        assertThat(ids).as("each event's SSE id is its seq").containsExactlyElementsOf(rest.stream().map(MissionEvent::seq).toList());
+        given().header("Last-Event-ID", events.get(events.size() - 1).seq()).get("/api/v1/missions/" + id + "/events")
+                .then().statusCode(200).body(org.hamcrest.Matchers.not(org.hamcrest.Matchers.containsString("data:")));
+        given().header("Last-Event-ID", "yesterday").get("/api/v1/missions/" + id + "/events")
+                .then().statusCode(400).body(org.hamcrest.Matchers.containsString("Last-Event-ID"));
     }
 
     private static String mission(String id, String plan, String extra) {
@@ -203,10 +224,29 @@ class MissionLifecycleTest {
                 .map(r -> MessageCodec.decode(r.value(), MissionEvent.class)).toList();
     }
 
+    /** Plays worker and reviewer for one attempt: its result goes in, the planner asks for a review, the verdict comes back. */
     private void verdict(TaskAssignment task, Verdict verdict, String feedback, List<PlannedTask> plan, Usage usage) {
-        TaskResult result = TaskResult.of(task, TaskStatus.SUCCEEDED, task.branch(), "c0ffee", List.of(), "did " + task.taskId(),
-                plan, usage, 100, "test-worker", "ses", null);
+        TaskResult result = TaskResult.of(task, TaskStatus.SUCCEEDED, task.branch(), task.kind() == TaskKind.PLAN ? null
+                : PlannerFlowTest.commit(task.taskId() + task.attempt()), List.of(), "did " + task.taskId(), plan, usage, 100,
+                "test-worker", "ses", null);
+        topics.send(Topics.RESULTS, task.missionId(), FleetJson.write(result));
+        ReviewRequest request = reviewRequest(task.missionId(), task.taskId(), task.attempt());
+        if (task.kind() == TaskKind.PLAN) {
+            assertThat(request.kind()).isEqualTo(ReviewRequest.Kind.PLAN);
+            assertThat(request.plan()).isEqualTo(plan);
+        }
         topics.send(Topics.VERDICTS, task.missionId(), FleetJson.write(new ReviewVerdict(task.missionId(), task.taskId(), task.attempt(),
-                verdict, feedback, verdict == Verdict.APPROVED ? "m" + task.taskId() : null, List.of(), result, List.of(), null)));
+                verdict, feedback, verdict == Verdict.APPROVED && task.kind() == TaskKind.CODE ? PlannerFlowTest.commit("m" + task.taskId()) : null,
+                List.of(), List.of(), null)));
+    }
+
+    private ReviewRequest reviewRequest(String missionId, String taskId, int attempt) {
+        return MessageCodec.decode(topics.await(r -> {
+            if (!r.topic().equals(Topics.REVIEWS) || !missionId.equals(r.key())) {
+                return false;
+            }
+            ReviewRequest request = MessageCodec.decode(r.value(), ReviewRequest.class);
+            return request.taskId().equals(taskId) && request.attempt() == attempt;
+        }, WAIT).value(), ReviewRequest.class);
     }
 }

@@ -11,7 +11,7 @@ import io.opencodefleet.common.messages.MessageCodec;
 import io.opencodefleet.common.messages.MissionEvent;
 import io.opencodefleet.common.messages.ReviewVerdict;
 import io.opencodefleet.common.messages.TaskAssignment;
-import io.opencodefleet.common.messages.TaskKind;
+import io.opencodefleet.common.messages.ReviewRequest;
 import io.opencodefleet.common.messages.TaskProgress;
 import io.opencodefleet.common.messages.TaskResult;
 import io.opencodefleet.common.messages.TaskStatus;
@@ -48,13 +48,15 @@ class PlannerFlowTest {
 
     @BeforeEach
     void connect() {
-        topics = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.TASKS, Topics.EVENTS, Topics.RESULTS,
+        ApiTokens.useFullToken();
+        topics = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.TASKS, Topics.EVENTS, Topics.REVIEWS,
                 Topics.CONTROL, Topics.dlq(Topics.MISSIONS));
     }
 
     @AfterEach
     void disconnect() {
         topics.close();
+        MissionCounts.assertConsistent();
     }
 
     static String mission(String id, String plan, int maxAttempts) {
@@ -102,10 +104,11 @@ class PlannerFlowTest {
         TaskAssignment d = assignment(id, "d", 1);
         verdict(d, Verdict.APPROVED, null, "d done");
 
-        ConsumerRecord<String, String> seal = topics.await(r -> r.topic().equals(Topics.RESULTS) && id.equals(r.key()), WAIT);
-        TaskResult sealRequest = MessageCodec.decode(seal.value(), TaskResult.class);
-        assertThat(sealRequest.kind()).isEqualTo(TaskKind.SEAL);
-        topics.send(Topics.VERDICTS, id, FleetJson.write(new ReviewVerdict(id, sealRequest.taskId(), 1, Verdict.APPROVED, null, "cafe", List.of(), null, null, null)));
+        ReviewRequest sealRequest = reviewRequest(id, "_seal", 1);
+        assertThat(sealRequest.kind()).isEqualTo(ReviewRequest.Kind.SEAL);
+        assertThat(sealRequest.verify().commands()).containsExactly("true");
+        topics.send(Topics.VERDICTS, id, FleetJson.write(new ReviewVerdict(id, sealRequest.taskId(), sealRequest.attempt(), Verdict.APPROVED,
+                null, commit("seal"), List.of(), null, null)));
 
         await().atMost(WAIT).untilAsserted(() -> given().get("/api/v1/missions/" + id).then()
                 .body("status", equalTo("SEALED"))
@@ -141,9 +144,9 @@ class PlannerFlowTest {
         String id = "cancel-" + UUID.randomUUID().toString().substring(0, 8);
         given().contentType("application/json").body(mission(id, DIAMOND, 3)).post("/api/v1/missions").then().statusCode(202);
         assignment(id, "a", 1);
-        given().post("/api/v1/missions/" + id + "/cancel").then().statusCode(200).body("status", equalTo("CANCELLED"));
+        given().contentType("application/json").body("{}").post("/api/v1/missions/" + id + "/cancel").then().statusCode(200).body("status", equalTo("CANCELLED"));
         topics.await(r -> r.topic().equals(Topics.CONTROL) && id.equals(r.key()), WAIT);
-        given().post("/api/v1/missions/nope/cancel").then().statusCode(404).body("error", containsString("nope"));
+        given().contentType("application/json").body("{}").post("/api/v1/missions/nope/cancel").then().statusCode(404).body("error", containsString("nope"));
     }
 
     @Test
@@ -195,10 +198,36 @@ class PlannerFlowTest {
                 "test-worker", "model", 10, Instant.now(), null, null)));
     }
 
+    /**
+     * Plays worker and reviewer for one attempt: its result goes in (once per attempt), the planner asks for a review,
+     * and the verdict comes back. A stale attempt's result is fenced: the planner asks nothing, so the verdict is sent blind.
+     */
     private void verdict(TaskAssignment task, Verdict verdict, String feedback, String summary) {
-        TaskResult result = TaskResult.of(task, TaskStatus.SUCCEEDED, task.branch(), "c0ffee", List.of(task.taskId() + ".txt"),
-                summary, null, new Usage(10, 5, 0.001), 100, "test-worker", "ses", null);
+        TaskResult result = TaskResult.of(task, TaskStatus.SUCCEEDED, task.branch(), commit(task.taskId() + task.attempt()),
+                List.of(task.taskId() + ".txt"), summary, null, new Usage(10, 5, 0.001), 100, "test-worker", "ses", null);
+        boolean asked = topics.records().stream().anyMatch(r -> isReviewRequest(r, task.missionId(), task.taskId(), task.attempt()));
+        if (!asked) {
+            topics.send(Topics.RESULTS, task.missionId(), FleetJson.write(result));
+            reviewRequest(task.missionId(), task.taskId(), task.attempt());
+        }
         topics.send(Topics.VERDICTS, task.missionId(), FleetJson.write(new ReviewVerdict(task.missionId(), task.taskId(), task.attempt(),
-                verdict, feedback, verdict == Verdict.APPROVED ? "m" + task.taskId() : null, List.of(), result, List.of(), null)));
+                verdict, feedback, verdict == Verdict.APPROVED ? commit("m" + task.taskId()) : null, List.of(), List.of(), null)));
+    }
+
+    private ReviewRequest reviewRequest(String missionId, String taskId, int attempt) {
+        return MessageCodec.decode(topics.await(r -> isReviewRequest(r, missionId, taskId, attempt), WAIT).value(), ReviewRequest.class);
+    }
+
+    private static boolean isReviewRequest(ConsumerRecord<String, String> record, String missionId, String taskId, int attempt) {
+        if (!record.topic().equals(Topics.REVIEWS) || !missionId.equals(record.key())) {
+            return false;
+        }
+        ReviewRequest request = MessageCodec.decode(record.value(), ReviewRequest.class);
+        return request.taskId().equals(taskId) && request.attempt() == attempt;
+    }
+
+    /** A commit id made from a label, as git would print one. */
+    static String commit(String label) {
+        return String.format("%040x", new java.math.BigInteger(1, label.getBytes(StandardCharsets.UTF_8))).substring(0, 40);
     }
 }

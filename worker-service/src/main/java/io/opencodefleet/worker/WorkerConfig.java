@@ -6,13 +6,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 
-/** The worker's settings ({@code fleet.worker.*}, {@code fleet.opencode.*}). */
+/** The worker's settings ({@code fleet.worker.*}; its OpenCode servers: {@code fleet.opencode.*}, {@code OpencodeConfig}). */
 @ConfigMapping(prefix = "fleet")
 public interface WorkerConfig {
 
     Worker worker();
-
-    Opencode opencode();
 
     /** The model when the mission names none ({@code FLEET_MODEL}); else OpenCode's default. */
     Optional<String> model();
@@ -20,6 +18,13 @@ public interface WorkerConfig {
     interface Worker {
         /** This worker's name in results and heartbeats; defaults to host name and process id. */
         Optional<String> id();
+
+        /**
+         * Where people reach this worker's HTTP port (the attach proxy); default: its own host and port. On Kubernetes,
+         * e.g. {@code http://$(POD_IP):8081}.
+         */
+        @WithDefault("http://${quarkus.http.host}:${quarkus.http.port}")
+        String publicUrl();
 
         /** Concurrent task slots; each runs one OpenCode session. */
         @WithDefault("2")
@@ -31,26 +36,23 @@ public interface WorkerConfig {
         @WithDefault("5s")
         Duration heartbeatInterval();
 
-    }
+        /**
+         * On SIGTERM (scale-in, rolling update) running tasks get this long to finish; the rest are aborted and
+         * handed back (RELEASED: another worker takes them at once, no attempt used). Keep the pod's termination grace
+         * period above it.
+         */
+        @WithDefault("30s")
+        Duration drainTimeout();
 
-    interface Opencode {
-        /** Use this running OpenCode server instead of starting one. */
-        Optional<String> url();
+        /** How often a step that failed on the fleet's side (git remote, disk, OpenCode) is tried before the task is handed back as failed. */
+        @WithDefault("4")
+        int transientTries();
 
-        /** Password of the server at {@link #url()}. */
-        Optional<String> password();
+        @WithDefault("1s")
+        Duration firstBackoff();
 
-        /** The opencode binary; defaults to the project's node_modules/.bin/opencode, else PATH. */
-        Optional<String> bin();
+        @WithDefault("15s")
+        Duration maxBackoff();
 
-        /** Fix the supervised server's password (so a person can `opencode attach`); random per start if unset. */
-        Optional<String> serverPassword();
-
-        /** Root of the supervised server's own XDG data/cache/state/config directories. */
-        Path home();
-
-        /** Restart the supervised server when its resident memory passes this many megabytes. */
-        @WithDefault("4096")
-        long maxRssMb();
     }
 }

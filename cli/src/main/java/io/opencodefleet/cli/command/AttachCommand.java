@@ -7,7 +7,6 @@ import io.opencodefleet.cli.ExitCode;
 import io.opencodefleet.common.messages.FleetJson;
 import io.opencodefleet.common.opencode.OpencodeBinary;
 import java.nio.file.Path;
-import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
@@ -42,11 +41,13 @@ public class AttachCommand extends PlannerCommand {
             throw new CommandFailure(ExitCode.NOT_FOUND, "task " + taskId + " is " + status
                     + " and has no OpenCode session yet; attach once a worker has started it (`bin/fleet watch " + missionId + "`).");
         }
-        // The local fleet's workers share one OpenCode password; a remote fleet's operator knows theirs.
-        Optional<String> password = fleet.state().opencodePassword();
+        // The URL is the worker's attach proxy: it takes the fleet's token as the password (role fleet-operator) and
+        // reaches the slot's OpenCode server on the worker's own loopback, wherever that worker runs.
+        String token = System.getenv("FLEET_TOKEN") != null ? "\"$FLEET_TOKEN\""
+                : fleet.state().apiToken().isPresent() ? "\"$(cat " + fleet.state().apiTokenFile() + ")\"" : null;
         String binary = OpencodeBinary.find().map(Path::toString).orElse("opencode");
-        String command = (password.map(p -> "OPENCODE_SERVER_PASSWORD=" + p + " ").orElse("")) + binary + " attach " + url
-                + " --session " + session;
+        String command = (token == null ? "" : "OPENCODE_SERVER_PASSWORD=" + token + " ") + binary + " attach " + url
+                + " --username fleet --session " + session;
         if (json()) {
             ObjectNode node = FleetJson.MAPPER.createObjectNode().put("missionId", missionId).put("taskId", taskId)
                     .put("status", status).put("url", url).put("session", session).put("command", command);
@@ -57,8 +58,8 @@ public class AttachCommand extends PlannerCommand {
             err().printf("note: task %s is %s; its session stays on %s while that worker's OpenCode server runs.%n",
                     taskId, status, url);
         }
-        if (password.isEmpty()) {
-            err().println("note: set OPENCODE_SERVER_PASSWORD to that worker's OpenCode password first.");
+        if (token == null) {
+            err().println("note: set OPENCODE_SERVER_PASSWORD to a fleet token with the role fleet-operator first.");
         }
         out().println(command);
         out().flush();

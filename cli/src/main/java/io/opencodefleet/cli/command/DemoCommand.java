@@ -3,12 +3,12 @@ package io.opencodefleet.cli.command;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.opencodefleet.cli.CommandFailure;
 import io.opencodefleet.cli.ExitCode;
-import io.opencodefleet.cli.demo.SampleProject;
+import io.opencodefleet.devstack.sample.SampleProject;
 import io.opencodefleet.cli.planner.MissionText;
 import io.opencodefleet.cli.planner.MissionWatch;
-import io.opencodefleet.cli.stack.LocalFleet;
-import io.opencodefleet.cli.stack.ModelChoice;
-import io.opencodefleet.testkit.git.TestRepository;
+import io.opencodefleet.devstack.fleet.LocalFleet;
+import io.opencodefleet.devstack.fleet.ModelChoice;
+import io.opencodefleet.devstack.git.LocalRepository;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
@@ -42,7 +42,7 @@ public class DemoCommand extends PlannerCommand {
         LocalFleet.Endpoints endpoints = UpCommand.bringUp(fleet, out(), false, stack.settings(model));
         int outcome;
         try {
-            TestRepository repo = SampleProject.create(demoDir);
+            LocalRepository repo = SampleProject.create(demoDir);
             out().printf("%nSample repository: %s (a bare git repository: the workers clone it and push to it)%n", repo.bareDir());
             JsonNode accepted = planner().submit(SampleProject.mission(missionId, repo.url()));
             out().printf("Submitted mission %s: %s%n%n", missionId, accepted.path("title").asText());
@@ -80,7 +80,7 @@ public class DemoCommand extends PlannerCommand {
         return choice;
     }
 
-    private void report(String missionId, TestRepository repo, ModelChoice model) {
+    private void report(String missionId, LocalRepository repo, ModelChoice model) {
         String branch = "fleet/" + missionId;
         if (!repo.hasBranch(branch)) {
             throw new CommandFailure(ExitCode.MISSION_FAILED, "the integration branch " + branch + " is not in " + repo.bareDir()
@@ -90,7 +90,7 @@ public class DemoCommand extends PlannerCommand {
         out().println("  git log --oneline " + branch + ":");
         repo.log(branch, "%h %s", "--first-parent").forEach(line -> out().println("    " + line));
         out().printf("  files on %s: %s%n", branch,
-                TestRepository.git(repo.bareDir(), "ls-tree", "--name-only", "-r", branch).replace('\n', ' '));
+                LocalRepository.git(repo.bareDir(), "ls-tree", "--name-only", "-r", branch).replace('\n', ' '));
         JsonNode mission = planner().mission(missionId);
         out().println("  summaries:");
         mission.path("tasks").forEach(task -> out().printf("    %-6s %s%n", task.path("taskId").asText(),

@@ -1,7 +1,7 @@
 package io.opencodefleet.cli.command;
 
 import io.opencodefleet.cli.ExitCode;
-import io.opencodefleet.cli.stack.LocalFleet;
+import io.opencodefleet.devstack.fleet.LocalFleet;
 import io.opencodefleet.common.messages.FleetJson;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,8 @@
 package io.opencodefleet.cli.command;
 
-import io.opencodefleet.cli.stack.FleetSettings;
-import io.opencodefleet.cli.stack.ModelChoice;
+import io.opencodefleet.common.opencode.OpencodeBinary;
+import io.opencodefleet.devstack.fleet.FleetSettings;
+import io.opencodefleet.devstack.fleet.ModelChoice;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
@@ -30,14 +31,27 @@ public class StackOptions {
             description = "PostgreSQL port: the server running there, else an embedded one started on it (default: ${DEFAULT-VALUE}).")
     int postgresPort;
 
-    @Option(names = "--database", defaultValue = "fleet", description = "Database of the planner, created when missing (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--database", paramLabel = "NAME",
+            description = "Database of the planner, created when missing (default: one per state directory, fleet_<hash of its path>).")
     String database;
 
+    @Option(names = "--kafka-auth",
+            description = {"The broker asks every client for credentials (SASL/SCRAM): each service connects as its own user with the",
+                    "ACLs of deploy/k8s/base/kafka/users.yaml; client settings of each user in <state dir>/kafka-auth/."})
+    boolean kafkaAuth;
+
     @Option(names = "--scripted-model", paramLabel = "SCRIPT",
-            description = "Use testkit's scripted model with this script (JSON) instead of a real model.")
+            description = "Use the scripted model (a stand-in, no LLM) with this script (JSON) instead of a real model.")
     Path scriptedModelScript;
 
     FleetSettings settings(ModelChoice model) {
-        return new FleetSettings(kafkaPort, plannerPort, reviewerPort, workerPort, workers, slots, postgresPort, database, model);
+        return FleetSettings.builder()
+                .kafkaPort(kafkaPort).plannerPort(plannerPort).reviewerPort(reviewerPort).firstWorkerPort(workerPort)
+                .workers(workers).slotsPerWorker(slots)
+                .kafkaAuth(kafkaAuth)
+                .postgres(postgresPort).database(database)
+                .model(model)
+                .opencode(OpencodeBinary::locateOrInstall)
+                .build();
     }
 }

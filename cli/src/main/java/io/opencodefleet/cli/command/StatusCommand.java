@@ -2,15 +2,16 @@ package io.opencodefleet.cli.command;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.opencodefleet.cli.ExitCode;
-import io.opencodefleet.cli.stack.FleetProcess;
-import io.opencodefleet.cli.stack.Readiness;
+import io.opencodefleet.devstack.fleet.FleetProcess;
+import io.opencodefleet.devstack.fleet.Readiness;
 import io.opencodefleet.common.messages.FleetJson;
 import java.util.List;
 import picocli.CommandLine.Command;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Show what of the local fleet runs, with pids, ports and health.",
-                "Broker, PostgreSQL, model, planner, reviewer and workers. Exit code 0 when everything runs and is healthy, 5 otherwise."})
+                "Broker, PostgreSQL, model, planner, reviewer and workers; a service's health (/q/health/ready) and metrics",
+                "answer on its management port (MGMT). Exit code 0 when everything runs and is healthy, 5 otherwise."})
 public class StatusCommand extends PlannerCommand {
 
     @Override
@@ -23,7 +24,9 @@ public class StatusCommand extends PlannerCommand {
             String health = !alive ? "STOPPED" : process.isService() ? health(process) : "RUNNING";
             allWell &= health.equals("UP") || health.equals("RUNNING");
             rows.addObject().put("name", process.name()).put("pid", process.pid()).put("port", process.port())
-                    .put("state", health).put("url", process.isService() ? process.url().toString() : null);
+                    .put("managementPort", process.managementPort() > 0 ? process.managementPort() : null)
+                    .put("state", health).put("url", process.isService() ? process.url().toString() : null)
+                    .put("managementUrl", process.isService() ? process.managementUrl().toString() : null);
         }
         if (json()) {
             printJson(rows);
@@ -31,19 +34,19 @@ public class StatusCommand extends PlannerCommand {
             out().println("No local fleet in " + fleet.state().root() + ". Start one with `bin/fleet up`.");
         } else {
             out().printf("Local fleet in %s:%n", fleet.state().root());
-            out().printf("  %-10s  %-8s  %-6s  %-8s  %s%n", "PROCESS", "PID", "PORT", "STATE", "URL");
-            rows.forEach(row -> out().printf("  %-10s  %-8d  %-6d  %-8s  %s%n", row.path("name").asText(), row.path("pid").asLong(),
-                    row.path("port").asInt(), row.path("state").asText(), row.path("url").asText("")));
+            out().printf("  %-10s  %-8s  %-6s  %-6s  %-8s  %s%n", "PROCESS", "PID", "PORT", "MGMT", "STATE", "URL");
+            rows.forEach(row -> out().printf("  %-10s  %-8d  %-6d  %-6s  %-8s  %s%n", row.path("name").asText(), row.path("pid").asLong(),
+                    row.path("port").asInt(), row.path("managementPort").asText("-"), row.path("state").asText(), row.path("url").asText("")));
         }
         out().flush();
         return allWell ? ExitCode.OK : ExitCode.UNREACHABLE;
     }
 
-    /** UP or DOWN from Quarkus' readiness check; SILENT when nothing answers on the port. */
+    /** UP or DOWN from Quarkus' readiness check on the management port; SILENT when nothing answers there. */
     private static String health(FleetProcess service) {
-        if (Readiness.httpOk(service.url().resolve("/q/health/ready"))) {
+        if (Readiness.httpOk(Readiness.readyUrl(service.managementUrl()))) {
             return "UP";
         }
-        return Readiness.listening(service.port()) ? "DOWN" : "SILENT";
+        return Readiness.listening(service.managementUrl().getPort()) ? "DOWN" : "SILENT";
     }
 }

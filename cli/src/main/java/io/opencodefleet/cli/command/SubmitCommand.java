@@ -13,6 +13,7 @@ import io.opencodefleet.common.messages.FleetJson;
 import io.opencodefleet.common.messages.InvalidMessageException;
 import io.opencodefleet.common.messages.MessageCodec;
 import io.opencodefleet.common.messages.MissionSubmitted;
+import io.opencodefleet.devstack.kafka.KafkaAccess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -73,6 +74,11 @@ public class SubmitCommand extends PlannerCommand {
             description = "Publish to fleet.missions on this broker (default: the local fleet's, else 127.0.0.1:9092) instead of REST.")
     String kafka;
 
+    @Option(names = "--kafka-config", paramLabel = "FILE",
+            description = {"Kafka client properties for --kafka (security.protocol, sasl.*, ssl.*, bootstrap.servers, ...),",
+                    "else $FLEET_KAFKA_CONFIG, else the local fleet's submitter settings when it runs with --kafka-auth."})
+    Path kafkaConfig;
+
     @Option(names = "--watch", description = "Then follow the mission like `bin/fleet watch`; the exit code is its outcome.")
     boolean watch;
 
@@ -93,8 +99,10 @@ public class SubmitCommand extends PlannerCommand {
             // The record key is the mission id, so the mission needs one before it is published.
             id = validated.missionId() != null ? validated.missionId() : "m-" + UUID.randomUUID().toString().substring(0, 8);
             mission.put("missionId", id);
-            String bootstrap = !kafka.isBlank() ? kafka : fleet.state().kafkaBootstrap().orElse("127.0.0.1:9092");
-            KafkaMissions.publish(bootstrap, id, mission.toString());
+            Map<String, String> client = KafkaMissions.clientConfig(kafkaConfigFile());
+            String bootstrap = !kafka.isBlank() ? kafka : client.getOrDefault("bootstrap.servers",
+                    fleet.state().kafkaBootstrap().orElse("127.0.0.1:9092"));
+            KafkaMissions.publish(bootstrap, client, id, mission.toString());
             if (json()) {
                 printJson(FleetJson.MAPPER.createObjectNode().put("missionId", id).put("topic", "fleet.missions").put("bootstrap", bootstrap));
             } else {
@@ -120,6 +128,19 @@ public class SubmitCommand extends PlannerCommand {
         }
         out().flush();
         return ExitCode.OK;
+    }
+
+    /** --kafka-config, else $FLEET_KAFKA_CONFIG, else the local fleet's submitter settings if it made some, else none. */
+    private Path kafkaConfigFile() {
+        if (kafkaConfig != null) {
+            return kafkaConfig;
+        }
+        String fromEnv = System.getenv(KafkaMissions.CONFIG_ENV);
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return Path.of(fromEnv);
+        }
+        Path local = fleet.state().kafkaClientConfig(KafkaAccess.SUBMITTER);
+        return Files.isRegularFile(local) && kafka.isBlank() ? local : null;
     }
 
     /** A mission sent through Kafka exists once the planner has consumed it; that takes a moment. */

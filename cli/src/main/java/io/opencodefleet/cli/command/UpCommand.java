@@ -3,9 +3,9 @@ package io.opencodefleet.cli.command;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.opencodefleet.cli.ExitCode;
 import io.opencodefleet.cli.Fleet;
-import io.opencodefleet.cli.stack.FleetSettings;
-import io.opencodefleet.cli.stack.LocalFleet;
-import io.opencodefleet.cli.stack.ModelChoice;
+import io.opencodefleet.devstack.fleet.FleetSettings;
+import io.opencodefleet.devstack.fleet.LocalFleet;
+import io.opencodefleet.devstack.fleet.ModelChoice;
 import io.opencodefleet.common.messages.FleetJson;
 import java.io.OutputStream;
 import java.io.PrintWriter;
@@ -29,7 +29,7 @@ public class UpCommand extends PlannerCommand {
                 : ModelChoice.configured().orElseGet(() -> {
                     err().println("note: no model configured (no FLEET_MODEL, no model or provider in your OpenCode config):"
                             + " missions must name one, or see `bin/fleet demo`.");
-                    return new ModelChoice(null, "none configured: each mission's `model`");
+                    return ModelChoice.none();
                 });
         bringUp(fleet, out(), json(), stack.settings(model));
         if (!json()) {
@@ -49,14 +49,21 @@ public class UpCommand extends PlannerCommand {
         if (json) {
             ObjectNode node = FleetJson.MAPPER.createObjectNode();
             endpoints.byName().forEach(node::put);
+            endpoints.management().forEach((name, url) -> node.put(name + "-management", url));
             out.println(node.toPrettyString());
             out.flush();
             return endpoints;
         }
         out.printf("%nLocal fleet is up in %.1f s:%n", (System.nanoTime() - started) / 1e9);
-        endpoints.byName().forEach((name, where) -> out.printf("  %-10s %s%n", name, where));
+        endpoints.byName().forEach((name, where) -> out.printf("  %-10s %s%s%n", name, where,
+                endpoints.management().containsKey(name) ? " (health, metrics: " + endpoints.management().get(name) + "/q/…)" : ""));
         out.printf("  %-10s %s%n", "logs", fleet.state().logs());
-        out.printf("%nREST API %s/api/v1/missions (Swagger UI: /q/swagger-ui)%n", endpoints.byName().get("planner"));
+        out.printf("%nREST API %s/api/v1/missions (Swagger UI: %s/q/swagger-ui)%n", endpoints.byName().get("planner"),
+                endpoints.management().get("planner"));
+        if (settings.kafkaAuth()) {
+            out.printf("Kafka asks every client for credentials; a submitter's are in %s%n",
+                    fleet.state().kafkaClientConfig(io.opencodefleet.devstack.kafka.KafkaAccess.SUBMITTER));
+        }
         out.flush();
         return endpoints;
     }

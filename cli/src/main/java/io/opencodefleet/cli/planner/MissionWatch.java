@@ -42,10 +42,10 @@ public final class MissionWatch {
             out.flush();
         }
         while (outcome == null) {
-            planner.followEvents(missionId, this::onEvent);
+            planner.followEvents(missionId, lastSeq, this::onEvent);
             if (outcome == null) {
                 // The stream broke without a terminal event (a planner restart?): if the mission is over, say so;
-                // else reconnect, skipping the replayed events already shown.
+                // else reconnect, resuming after the last event shown (Last-Event-ID).
                 String status = planner.mission(missionId).path("status").asText();
                 if (MissionText.isTerminal(status)) {
                     outcome = status;
@@ -78,11 +78,7 @@ public final class MissionWatch {
     }
 
     private boolean onEvent(JsonNode event) {
-        long seq = event.path("seq").asLong(-1);
-        if (seq >= 0 && seq <= lastSeq) {
-            return true;
-        }
-        lastSeq = Math.max(lastSeq, seq);
+        lastSeq = Math.max(lastSeq, event.path("seq").asLong(0));
         String kind = event.path("event").asText();
         String taskId = event.path("taskId").asText(null);
         TaskLine task = taskId == null ? null : tasks.computeIfAbsent(taskId, id -> new TaskLine());

@@ -27,11 +27,14 @@ public final class PlannerClient {
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
     private final URI baseUrl;
+    private final String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
 
-    public PlannerClient(URI baseUrl) {
+    /** A client of the planner at {@code baseUrl} that sends {@code token} (may be null) as its bearer token. */
+    public PlannerClient(URI baseUrl, String token) {
         String text = baseUrl.toString();
         this.baseUrl = URI.create(text.endsWith("/") ? text.substring(0, text.length() - 1) : text);
+        this.token = token;
     }
 
     public URI baseUrl() {
@@ -77,11 +80,15 @@ public final class PlannerClient {
     /**
      * Follows the mission's Server-Sent Events (past events first, then live ones), handing each event's JSON
      * to {@code onEvent} until it returns false or the planner ends the stream (after a terminal event).
-     * Returns true when the stream ended or the consumer stopped, false when the connection broke.
+     * Returns true when the stream ended or the consumer stopped, false when the connection broke. With
+     * {@code afterSeq} above 0 the planner resumes after that event ({@code Last-Event-ID}).
      */
-    public boolean followEvents(String id, Predicate<JsonNode> onEvent) {
-        HttpRequest request = HttpRequest.newBuilder(baseUrl.resolve(missionPath(id) + "/events"))
-                .header("accept", "text/event-stream").GET().build();
+    public boolean followEvents(String id, long afterSeq, Predicate<JsonNode> onEvent) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(baseUrl.resolve(missionPath(id) + "/events")).header("accept", "text/event-stream");
+        if (afterSeq > 0) {
+            builder.header("Last-Event-ID", Long.toString(afterSeq));
+        }
+        HttpRequest request = authorized(builder).GET().build();
         HttpResponse<Stream<String>> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofLines());
@@ -113,9 +120,8 @@ public final class PlannerClient {
     }
 
     private JsonNode post(String path, String jsonBody, String missionId) {
-        HttpRequest.Builder builder = request(path);
-        builder = jsonBody == null ? builder.POST(HttpRequest.BodyPublishers.noBody())
-                : builder.header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(jsonBody));
+        HttpRequest.Builder builder = request(path).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(jsonBody == null ? "{}" : jsonBody));
         HttpResponse<String> response = send(builder.build());
         if (response.statusCode() == 400 || response.statusCode() == 409) {
             throw new CommandFailure(ExitCode.INVALID, errorText(response));
@@ -128,7 +134,11 @@ public final class PlannerClient {
     }
 
     private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(baseUrl.resolve(path)).timeout(REQUEST_TIMEOUT).header("accept", "application/json");
+        return authorized(HttpRequest.newBuilder(baseUrl.resolve(path)).timeout(REQUEST_TIMEOUT).header("accept", "application/json"));
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder builder) {
+        return token == null ? builder : builder.header("authorization", "Bearer " + token);
     }
 
     private HttpResponse<String> send(HttpRequest request) {
@@ -159,6 +169,11 @@ public final class PlannerClient {
             return body;
         }
         URI url = response.request().uri();
+        if (status == 401 || status == 403) {
+            throw new CommandFailure(ExitCode.NOT_AUTHORIZED, "the planner at " + url.resolve("/") + " refused the call (HTTP " + status + "): "
+                    + errorText(body) + "\n  Set FLEET_TOKEN to a token it trusts with the role this verb needs (a local fleet's own is"
+                    + " used by itself: <state dir>/api/token).");
+        }
         if (status == 404 && missionId != null && errorText(body).contains("no mission")) {
             throw new CommandFailure(ExitCode.NOT_FOUND, "no mission with id '" + missionId + "' at "
                     + url.resolve("/") + " (`bin/fleet list` shows the missions).");

@@ -9,7 +9,7 @@ public class InvalidMessageException extends RuntimeException {
 
     public InvalidMessageException(List<String> problems) {
         super(String.join("; ", problems));
-        this.problems = List.copyOf(problems);
+        this.problems = Copies.list(problems);
     }
 
     public InvalidMessageException(String problem) {

@@ -1,6 +1,7 @@
 package io.opencodefleet.common.messages;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -27,21 +28,54 @@ public final class MessageCodec {
     private static final Validator VALIDATOR = VALIDATORS.getValidator();
 
     public static <T> T decode(String json, Class<T> type) {
+        String name = type.getSimpleName();
         if (json == null || json.isBlank()) {
-            throw new InvalidMessageException("empty record: expected a " + type.getSimpleName() + " JSON object");
+            throw new InvalidMessageException("empty record: expected a " + name + " JSON object");
         }
         T value;
         try {
-            value = FleetJson.MAPPER.readValue(json, type);
+            JsonNode tree = FleetJson.MAPPER.readTree(json);
+            if (tree == null || !tree.isObject()) {
+                throw new InvalidMessageException("expected a " + name + " JSON object, got " + describeNode(tree));
+            }
+            JsonNode declared = tree.get("type");
+            if (declared != null && !(declared.isTextual() && declared.asText().equals(name))) {
+                throw new InvalidMessageException("type: expected '" + name + "', got " + abbreviate(declared.toString()));
+            }
+            JsonNode version = tree.get("schemaVersion");
+            if (version != null && !(version.canConvertToInt() && version.asInt() >= 1 && version.asInt() <= FleetMessage.SCHEMA_VERSION)) {
+                throw new InvalidMessageException("schemaVersion: this consumer reads version " + FleetMessage.SCHEMA_VERSION
+                        + ", got " + abbreviate(version.toString()));
+            }
+            value = FleetJson.MAPPER.treeToValue(tree, type);
         } catch (JsonMappingException e) {
             throw new InvalidMessageException(describe(e));
         } catch (JsonProcessingException e) {
-            throw new InvalidMessageException("not valid JSON: " + e.getOriginalMessage());
+            throw new InvalidMessageException("not valid JSON: " + abbreviate(e.getOriginalMessage()));
+        } catch (InvalidMessageException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // A record's constructor refused the values (hostile input reaching a corner): still bad input, named.
+            throw new InvalidMessageException("not a valid " + name + ": " + abbreviate(String.valueOf(e.getMessage())));
         }
         if (value == null) {
-            throw new InvalidMessageException("expected a " + type.getSimpleName() + " JSON object, got null");
+            throw new InvalidMessageException("expected a " + name + " JSON object, got null");
         }
         return validate(value);
+    }
+
+    private static String describeNode(JsonNode node) {
+        if (node == null || node.isMissingNode()) {
+            return "nothing";
+        }
+        return node.getNodeType().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    static String abbreviate(String text) {
+        if (text == null) {
+            return "";
+        }
+        return text.length() > 200 ? text.substring(0, 200) + "…" : text;
     }
 
     public static <T> T validate(T value) {
@@ -67,12 +101,12 @@ public final class MessageCodec {
                 .collect(Collectors.joining(".")).replace(".[", "[");
         String where = path.isEmpty() ? "record" : path;
         if (e instanceof InvalidFormatException ife && ife.getTargetType() != null && ife.getTargetType().isEnum()) {
-            return where + ": '" + ife.getValue() + "' is not one of " + Arrays.toString(ife.getTargetType().getEnumConstants());
+            return where + ": '" + abbreviate(String.valueOf(ife.getValue())) + "' is not one of " + Arrays.toString(ife.getTargetType().getEnumConstants());
         }
         if (e instanceof MismatchedInputException mie && mie.getTargetType() != null) {
             return where + ": expected " + describeType(mie.getTargetType());
         }
-        return where + ": " + e.getOriginalMessage();
+        return where + ": " + abbreviate(e.getOriginalMessage());
     }
 
     private static String describeType(Class<?> type) {

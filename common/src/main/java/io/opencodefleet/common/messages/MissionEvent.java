@@ -2,6 +2,8 @@ package io.opencodefleet.common.messages;
 
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.Size;
 import java.time.Instant;
 
 /**
@@ -9,12 +11,12 @@ import java.time.Instant;
  * events (it grows with every event of the fleet); a consumer can drop one it has seen.
  */
 public record MissionEvent(
-        @NotBlank String missionId,
+        @NotBlank @Pattern(regexp = Ids.MISSION_ID, message = Ids.ID_MESSAGE) String missionId,
         @NotNull Kind event,
-        String taskId,
+        @Pattern(regexp = Ids.TASK_ID, message = Ids.ID_MESSAGE) String taskId,
         Integer attempt,
         @NotNull Instant at,
-        String detail,
+        @Size(max = Sizes.FEEDBACK + Sizes.CHECK_OUTPUT) String detail,
         Long seq) implements FleetMessage {
 
     public enum Kind {

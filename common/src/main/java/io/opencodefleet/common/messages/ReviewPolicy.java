@@ -5,10 +5,11 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 /** Whether an LLM reviews each merge, and when the mission pauses for a human. */
 public record ReviewPolicy(Boolean llm, Intervene intervene) {
 
+    /** From least to most intervention: each level also pauses where the ones before it do. */
     public enum Intervene {
         @JsonProperty("never") NEVER,
-        @JsonProperty("on-warning") ON_WARNING,
         @JsonProperty("on-error") ON_ERROR,
+        @JsonProperty("on-warning") ON_WARNING,
         @JsonProperty("always") ALWAYS
     }
 

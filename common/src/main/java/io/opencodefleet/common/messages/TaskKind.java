@@ -1,6 +1,6 @@
 package io.opencodefleet.common.messages;
 
-/** PLAN tasks ask an agent for the mission's DAG; CODE tasks change the repository; SEAL checks the final branch. */
+/** PLAN tasks ask an agent for the mission's DAG; CODE tasks change the repository. */
 public enum TaskKind {
-    PLAN, CODE, SEAL
+    PLAN, CODE
 }

@@ -1,7 +1,9 @@
 package io.opencodefleet.common.messages;
 
+import jakarta.validation.constraints.PositiveOrZero;
+
 /** Tokens and money an agent spent. */
-public record Usage(long inputTokens, long outputTokens, double costUsd) {
+public record Usage(@PositiveOrZero long inputTokens, @PositiveOrZero long outputTokens, @PositiveOrZero double costUsd) {
 
     public static final Usage ZERO = new Usage(0, 0, 0);
 

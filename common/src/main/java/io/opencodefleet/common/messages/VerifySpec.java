@@ -3,6 +3,7 @@ package io.opencodefleet.common.messages;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.Size;
 import java.util.List;
 
 /**
@@ -10,15 +11,15 @@ import java.util.List;
  * and on the final integration branch, {@code acceptance} only on the final branch.
  */
 public record VerifySpec(
-        List<@NotBlank String> commands,
+        @Size(max = Sizes.COMMANDS) List<@NotBlank @Size(max = Sizes.COMMAND) String> commands,
         @Positive @Max(86_400) Integer timeoutSeconds,
-        List<@NotBlank String> acceptance) {
+        @Size(max = Sizes.COMMANDS) List<@NotBlank @Size(max = Sizes.COMMAND) String> acceptance) {
 
     public static final int DEFAULT_TIMEOUT_SECONDS = 600;
 
     public VerifySpec {
-        commands = commands == null ? List.of() : List.copyOf(commands);
-        acceptance = acceptance == null ? List.of() : List.copyOf(acceptance);
+        commands = Copies.list(commands);
+        acceptance = Copies.list(acceptance);
         if (timeoutSeconds == null) {
             timeoutSeconds = DEFAULT_TIMEOUT_SECONDS;
         }

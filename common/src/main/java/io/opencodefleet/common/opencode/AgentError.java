@@ -1,5 +1,6 @@
 package io.opencodefleet.common.opencode;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
@@ -19,6 +20,7 @@ public record AgentError(String name, String message, int statusCode, boolean re
         return ABORTED.equals(name);
     }
 
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     static AgentError fromJson(JsonNode error) {
         if (error == null || !error.isObject()) {
             return null;

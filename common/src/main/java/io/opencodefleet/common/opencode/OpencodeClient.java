@@ -1,273 +1,271 @@
 package io.opencodefleet.common.opencode;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.net.http.HttpResponse.BodySubscribers;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import io.smallrye.mutiny.Multi;
 
 /**
- * OpenCode's HTTP API, as a worker uses it: sessions scoped to a working directory (the {@code directory}
- * query parameter), prompts that answer when the agent's loop finishes, abort, health and the event stream.
- * Thread-safe; one client serves many concurrent sessions.
+ * OpenCode's HTTP API, typed, as far as the fleet uses it (its OpenAPI document: {@code GET /doc} on a server):
+ * health, sessions scoped to a working directory (the {@code directory} query parameter), prompts that answer when the
+ * agent's loop finishes, abort, a session's messages, and the event stream. Thread-safe; one client serves many
+ * concurrent sessions.
  */
 public class OpencodeClient {
 
     private static final Logger LOG = Logger.getLogger(OpencodeClient.class);
-    static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+    static final ObjectMapper JSON = JsonMapper.builder().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .serializationInclusion(JsonInclude.Include.NON_NULL).build();
+
+    // What the endpoints take and answer, as far as the fleet reads it.
+    record Health(boolean healthy, String version) {
+    }
+
+    record NewSession(String title) {
+    }
+
+    record Session(String id, String title) {
+    }
+
+    record Prompt(String agent, Model model, List<Part> parts) {
+    }
+
+    record Model(String providerID, String modelID) {
+    }
+
+    record Part(String type, String text, boolean synthetic) {
+    }
+
+    record Message(MessageInfo info, List<Part> parts) {
+    }
+
+    record MessageInfo(String id, String role, String parentID, TokenUsage tokens, double cost, String finish,
+            AgentError error) {
+        MessageInfo {
+            tokens = tokens == null ? TokenUsage.ZERO : tokens;
+        }
+    }
 
     private final Supplier<OpencodeEndpoint> endpoint;
-    private final HttpClient http;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
 
     /** A client of a fixed endpoint. */
     public OpencodeClient(OpencodeEndpoint endpoint) {
         this(() -> endpoint);
     }
 
-    /** A client that asks for the endpoint on every request (an {@link OpencodeServer} moves when it restarts). */
+    /** A client that asks for the endpoint on every request (a managed server moves when it restarts). */
     public OpencodeClient(Supplier<OpencodeEndpoint> endpoint) {
         this.endpoint = Objects.requireNonNull(endpoint);
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).build();
-    }
-
-    public OpencodeEndpoint endpoint() {
-        return endpoint.get();
     }
 
     /**
-     * True when {@code GET /global/health} answers {@code healthy} within {@code timeout}. Always bounded: a
-     * server that is still starting may accept the connection and never answer.
+     * True when {@code GET /global/health} answers {@code healthy} within {@code timeout}. Always bounded: a server
+     * that is still starting may accept the connection and never answer.
      */
     public boolean healthy(Duration timeout) {
         try {
-            HttpResponse<String> response = http.send(request("GET", "/global/health", null).timeout(timeout)
-                    .GET().build(), HttpResponse.BodyHandlers.ofString());
-            return response.statusCode() == 200 && JSON.readTree(response.body()).path("healthy").asBoolean();
-        } catch (IOException | RuntimeException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return await(send("GET", "/global/health", null, null, timeout, Health.class)).healthy();
+        } catch (RuntimeException e) {
             return false;
         }
     }
 
     /** The server's version, from {@code /global/health}. */
     public String version() {
-        return call("GET", "/global/health", null, null, Duration.ofSeconds(10)).path("version").asText();
+        return await(send("GET", "/global/health", null, null, CALL_TIMEOUT, Health.class)).version();
     }
 
     /** {@code POST /session}: a session whose agent works in {@code directory}. */
     public OpencodeSession createSession(Path directory, String title) {
-        ObjectNode body = JSON.createObjectNode();
-        if (title != null) {
-            body.put("title", title);
-        }
-        JsonNode session = call("POST", "/session", directory, body, Duration.ofSeconds(60));
-        return new OpencodeSession(session.path("id").asText(), directory, session.path("title").asText(title));
+        Session session = await(send("POST", "/session", directory, new NewSession(title), Duration.ofSeconds(60), Session.class));
+        return new OpencodeSession(session.id(), directory, session.title() != null ? session.title() : title);
     }
 
-    /** {@link #prompt(String, Path, String, String)} for a session. */
+    /** {@link #promptAsync} with OpenCode's default agent, blocking until the agent's loop ends. */
     public PromptReply prompt(OpencodeSession session, String model, String text) {
-        return prompt(session.id(), session.directory(), model, text);
+        return await(promptAsync(session, model, null, text));
     }
 
     /**
-     * {@code POST /session/{id}/message}: sends {@code text} and blocks until the agent's loop finishes, fails
-     * or is aborted ({@link #abort}). Errors of the model (after OpenCode's own retries) come back in
-     * {@link PromptReply#error()}, not as exceptions.
+     * {@code POST /session/{id}/message}: sends {@code text} to {@code agent} (null = OpenCode's default agent, else
+     * e.g. {@link OpencodeServer#PLANNER_AGENT}) and answers when the agent's loop finishes, fails or is aborted
+     * ({@link #abort}). Errors of the model (after OpenCode's own retries) come back in {@link PromptReply#error()},
+     * not as exceptions.
      *
      * @param model {@code provider/model}, or null for the server's configured model
      */
-    public PromptReply prompt(String sessionId, Path directory, String model, String text) {
-        try {
-            return promptAsync(sessionId, directory, model, text).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new OpencodeException("interrupted while the agent worked on session " + sessionId, e);
-        } catch (ExecutionException e) {
-            throw unwrap(e.getCause());
-        }
-    }
-
-    /** {@link #prompt(String, Path, String, String)} without blocking a thread while the agent works. */
-    public CompletableFuture<PromptReply> promptAsync(String sessionId, Path directory, String model, String text) {
-        return promptAsync(sessionId, directory, model, null, text);
-    }
-
-    /**
-     * As {@link #promptAsync(String, Path, String, String)}, answered by the named agent (e.g.
-     * {@link OpencodeServer#PLANNER_AGENT}); null = OpenCode's default agent.
-     */
-    public CompletableFuture<PromptReply> promptAsync(String sessionId, Path directory, String model, String agent, String text) {
-        ObjectNode body = JSON.createObjectNode();
-        if (agent != null) {
-            body.put("agent", agent);
-        }
-        if (model != null && !model.isBlank()) {
-            int slash = model.indexOf('/');
-            if (slash <= 0 || slash == model.length() - 1) {
-                throw new IllegalArgumentException("a model is named provider/model, not '" + model + "'");
-            }
-            body.putObject("model").put("providerID", model.substring(0, slash))
-                    .put("modelID", model.substring(slash + 1));
-        }
-        body.putArray("parts").addObject().put("type", "text").put("text", text);
-        HttpRequest request = request("POST", "/session/" + sessionId + "/message", directory)
-                .header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
-        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-                .thenApply(response -> parse(request, response))
-                .thenApply(reply -> toPromptReply(sessionId, directory, reply));
+    public CompletableFuture<PromptReply> promptAsync(OpencodeSession session, String model, String agent, String text) {
+        Prompt prompt = new Prompt(agent, model(model), List.of(new Part("text", text, false)));
+        return send("POST", "/session/" + session.id() + "/message", session.directory(), prompt, null, Message.class)
+                .thenApply(reply -> reply(session, reply));
     }
 
     /** {@code POST /session/{id}/abort}: stops the agent; a pending prompt answers with an aborted reply. */
-    public boolean abort(String sessionId, Path directory) {
-        return call("POST", "/session/" + sessionId + "/abort", directory, null, Duration.ofSeconds(30))
-                .asBoolean(false);
+    public boolean abort(OpencodeSession session) {
+        return Boolean.TRUE.equals(await(send("POST", "/session/" + session.id() + "/abort", session.directory(), null,
+                CALL_TIMEOUT, Boolean.class)));
     }
 
-    /** {@code GET /session/{id}}: the session, with its cumulative {@code tokens} and {@code cost}. */
-    public JsonNode session(String sessionId, Path directory) {
-        return call("GET", "/session/" + sessionId, directory, null, Duration.ofSeconds(30));
-    }
-
-    /** {@code GET /session/{id}/message}: every message with its parts. */
-    public JsonNode messages(String sessionId, Path directory) {
-        return call("GET", "/session/" + sessionId + "/message", directory, null, Duration.ofSeconds(30));
-    }
-
-    /** {@code DELETE /session/{id}}: forgets a session (its messages and snapshots). */
-    public void deleteSession(String sessionId, Path directory) {
-        call("DELETE", "/session/" + sessionId, directory, null, Duration.ofSeconds(30));
+    /** {@code GET /session/{id}/message}: every message of the session with its parts. */
+    List<Message> messages(OpencodeSession session) {
+        return List.of(await(send("GET", "/session/" + session.id() + "/message", session.directory(), null, CALL_TIMEOUT,
+                Message[].class)));
     }
 
     /**
-     * Opens {@code GET /global/event} (every directory's events) and delivers them to listeners; reconnects
-     * until closed. Register per-session listeners with {@link OpencodeEventStream#forSession}.
+     * {@code GET /global/event}: the events of every directory, beginning with {@code server.connected}. Each
+     * subscription opens a stream of its own, follows the server to its current endpoint and reconnects (with back-off)
+     * whenever the stream breaks or ends, until it is cancelled.
      */
-    public OpencodeEventStream openEventStream() {
-        return new OpencodeEventStream(this);
+    public Multi<OpencodeEvent> events() {
+        return Multi.createFrom().completionStage(() -> http.sendAsync(request("/global/event", null)
+                        .header("accept", "text/event-stream").GET().build(), response -> response.statusCode() == 200
+                                ? BodySubscribers.ofPublisher() : BodySubscribers.replacing(null)))
+                .onItem().transformToMultiAndConcatenate(response -> response.statusCode() == 200
+                        ? Multi.createFrom().publisher(response.body()).onItem().transformToIterable(lines())
+                        : Multi.createFrom().failure(new OpencodeException(
+                                "GET /global/event answered " + response.statusCode(), response.statusCode(), null)))
+                // OpenCode writes each event as one line "data: <json>" (JSON.stringify never breaks a line).
+                .onItem().transformToIterable(line -> line.startsWith("data:") ? OpencodeEvent.parse(line.substring(5)) : List.of())
+                .onCompletion().failWith(() -> new OpencodeException("the OpenCode event stream ended"))
+                .onFailure().invoke(e -> LOG.debugf("OpenCode event stream interrupted (%s); reconnecting", e.getMessage()))
+                .onFailure().retry().withBackOff(Duration.ofMillis(100), Duration.ofSeconds(2)).indefinitely();
     }
 
-    private PromptReply toPromptReply(String sessionId, Path directory, JsonNode reply) {
-        JsonNode info = reply.path("info");
-        StringBuilder text = new StringBuilder();
-        for (JsonNode part : reply.path("parts")) {
-            if ("text".equals(part.path("type").asText()) && !part.path("synthetic").asBoolean(false)) {
-                if (text.length() > 0) {
-                    text.append('\n');
-                }
-                text.append(part.path("text").asText());
-            }
-        }
-        TokenUsage usage = TokenUsage.fromJson(info.path("tokens"));
-        double cost = info.path("cost").asDouble();
-        int steps = 1;
-        String userMessageId = info.path("parentID").asText(null);
-        if (userMessageId != null) {
-            // The reply is the last step only; the prompt's usage is the sum over all its assistant messages.
+    private PromptReply reply(OpencodeSession session, Message reply) {
+        MessageInfo last = reply.info();
+        String text = reply.parts().stream().filter(part -> "text".equals(part.type()) && !part.synthetic())
+                .map(part -> Objects.toString(part.text(), "")).collect(Collectors.joining("\n"));
+        // The reply is the last step only; the prompt's usage is the sum over all its assistant messages.
+        List<MessageInfo> steps = List.of(last);
+        if (last.parentID() != null) {
             try {
-                TokenUsage sum = TokenUsage.ZERO;
-                double costs = 0;
-                int count = 0;
-                for (JsonNode message : messages(sessionId, directory)) {
-                    JsonNode each = message.path("info");
-                    if ("assistant".equals(each.path("role").asText())
-                            && userMessageId.equals(each.path("parentID").asText())) {
-                        sum = sum.plus(TokenUsage.fromJson(each.path("tokens")));
-                        costs += each.path("cost").asDouble();
-                        count++;
-                    }
-                }
-                if (count > 0) {
-                    usage = sum;
-                    cost = costs;
-                    steps = count;
-                }
+                List<MessageInfo> all = messages(session).stream().map(Message::info)
+                        .filter(info -> "assistant".equals(info.role()) && last.parentID().equals(info.parentID())).toList();
+                steps = all.isEmpty() ? steps : all;
             } catch (OpencodeException e) {
                 LOG.warnf("could not read the messages of session %s for usage, reporting the last step only: %s",
-                        sessionId, e.getMessage());
+                        session.id(), e.getMessage());
             }
         }
-        return new PromptReply(sessionId, info.path("id").asText(null), text.toString(), usage, cost, steps,
-                info.path("finish").asText(null), AgentError.fromJson(info.path("error")));
+        return new PromptReply(session.id(), last.id(), text, steps.stream().map(MessageInfo::tokens).reduce(TokenUsage.ZERO,
+                TokenUsage::plus), steps.stream().mapToDouble(MessageInfo::cost).sum(), steps.size(), last.finish(), last.error());
     }
 
-    JsonNode call(String method, String path, Path directory, JsonNode body, Duration timeout) {
-        HttpRequest.Builder builder = request(method, path, directory).timeout(timeout);
-        if (body != null) {
-            builder.header("content-type", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.ofString(body.toString()));
-        } else {
-            builder.method(method, HttpRequest.BodyPublishers.noBody());
+    private static Model model(String model) {
+        if (model == null || model.isBlank()) {
+            return null;
         }
-        HttpRequest request = builder.build();
+        int slash = model.indexOf('/');
+        if (slash <= 0 || slash == model.length() - 1) {
+            throw new IllegalArgumentException("a model is named provider/model, not '" + model + "'");
+        }
+        return new Model(model.substring(0, slash), model.substring(slash + 1));
+    }
+
+    /** One call: JSON in and out; an answer other than 2xx, or none, fails with an {@link OpencodeException}. */
+    private <T> CompletableFuture<T> send(String method, String path, Path directory, Object body, Duration timeout,
+            Class<T> type) {
+        HttpRequest request;
         try {
-            return parse(request, http.send(request, HttpResponse.BodyHandlers.ofString()));
-        } catch (IOException e) {
-            throw new OpencodeException(method + " " + request.uri() + " failed: " + e, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new OpencodeException(method + " " + request.uri() + " interrupted", e);
+            HttpRequest.Builder builder = request(path, directory);
+            if (timeout != null) {
+                builder.timeout(timeout);
+            }
+            request = (body == null ? builder.method(method, HttpRequest.BodyPublishers.noBody())
+                    : builder.header("content-type", "application/json")
+                            .method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))).build();
+        } catch (IOException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e instanceof OpencodeException ? e
+                    : new OpencodeException(method + " " + path + " failed: " + e.getMessage(), e));
         }
+        return http.sendAsync(request, BodyHandlers.ofString()).handle((response, failure) -> {
+            if (failure != null) {
+                Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+                throw new OpencodeException(method + " " + request.uri() + " failed: " + cause, cause);
+            }
+            if (response.statusCode() / 100 != 2) {
+                throw new OpencodeException(method + " " + path + " answered " + response.statusCode() + ": "
+                        + abbreviate(response.body()), response.statusCode(), null);
+            }
+            try {
+                return response.body().isBlank() ? null : JSON.readValue(response.body(), type);
+            } catch (IOException e) {
+                throw new OpencodeException(method + " " + path + " answered non-JSON: " + abbreviate(response.body()),
+                        response.statusCode(), e);
+            }
+        });
     }
 
-    HttpResponse<InputStream> openStream(String path) throws IOException, InterruptedException {
-        HttpRequest request = request("GET", path, null).header("accept", "text/event-stream").GET().build();
-        return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-    }
-
-    HttpRequest.Builder request(String method, String path, Path directory) {
+    private HttpRequest.Builder request(String path, Path directory) {
         OpencodeEndpoint current = endpoint.get();
         String query = directory == null ? ""
                 : "?directory=" + URLEncoder.encode(directory.toAbsolutePath().toString(), StandardCharsets.UTF_8);
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(current.baseUri() + path + query));
         String authorization = current.authorization();
-        if (authorization != null) {
-            builder.header("authorization", authorization);
-        }
-        return builder;
+        return authorization == null ? builder : builder.header("authorization", authorization);
     }
 
-    private static JsonNode parse(HttpRequest request, HttpResponse<String> response) {
-        if (response.statusCode() / 100 != 2) {
-            throw new OpencodeException(request.method() + " " + request.uri().getPath() + " answered "
-                    + response.statusCode() + ": " + abbreviate(response.body()), response.statusCode(), null);
-        }
+    private static <T> T await(CompletableFuture<T> call) {
         try {
-            String body = response.body();
-            return body == null || body.isBlank() ? JSON.nullNode() : JSON.readTree(body);
-        } catch (IOException e) {
-            throw new OpencodeException(request.method() + " " + request.uri().getPath() + " answered non-JSON: "
-                    + abbreviate(response.body()), response.statusCode(), e);
+            return call.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            call.cancel(true);
+            throw new OpencodeException("interrupted while waiting for OpenCode", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime
+                    : new OpencodeException("OpenCode request failed: " + e.getCause(), e.getCause());
         }
     }
 
-    private static RuntimeException unwrap(Throwable cause) {
-        while (cause instanceof CompletionException && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        if (cause instanceof RuntimeException runtime) {
-            return runtime;
-        }
-        return new OpencodeException("OpenCode request failed: " + cause, cause);
+    /** Splits a body that arrives in chunks into lines (in UTF-8 a newline byte is never part of another character). */
+    private static Function<List<ByteBuffer>, List<String>> lines() {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        return chunk -> {
+            List<String> lines = new ArrayList<>();
+            for (ByteBuffer buffer : chunk) {
+                while (buffer.hasRemaining()) {
+                    byte next = buffer.get();
+                    if (next == '\n') {
+                        lines.add(line.toString(StandardCharsets.UTF_8).stripTrailing());
+                        line.reset();
+                    } else {
+                        line.write(next);
+                    }
+                }
+            }
+            return lines;
+        };
     }
 
     private static String abbreviate(String text) {

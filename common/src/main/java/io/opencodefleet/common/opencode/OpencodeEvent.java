@@ -1,6 +1,10 @@
 package io.opencodefleet.common.opencode;
 
+import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
+
+import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -46,6 +50,16 @@ public record OpencodeEvent(String type, String sessionId, String directory, Jso
 
     /** A session's cumulative tokens and cost so far. */
     public record SessionUsage(TokenUsage tokens, double cost) {
+    }
+
+    /** The event one {@code data:} line of the event stream carries; none when it is not JSON. */
+    static List<OpencodeEvent> parse(String data) {
+        try {
+            return List.of(fromJson(OpencodeClient.JSON.readTree(data)));
+        } catch (IOException e) {
+            Logger.getLogger(OpencodeEvent.class).debugf("skipping an event that is not JSON: %s", data);
+            return List.of();
+        }
     }
 
     /** Reads an event from {@code /event} ({@code {type, properties}}) or {@code /global/event}

@@ -1,5 +1,6 @@
 package io.opencodefleet.common.opencode;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
@@ -25,6 +26,7 @@ public record TokenUsage(long input, long output, long reasoning, long cacheRead
     }
 
     /** Reads OpenCode's {@code tokens} object ({@code input, output, reasoning, cache: {read, write}}). */
+    @JsonCreator(mode = JsonCreator.Mode.DELEGATING)
     public static TokenUsage fromJson(JsonNode tokens) {
         if (tokens == null || !tokens.isObject()) {
             return ZERO;

@@ -25,7 +25,7 @@ class JsonSchemasTest {
 
     static List<Class<? extends FleetMessage>> messageTypes() {
         return List.of(MissionSubmitted.class, MissionEvent.class, TaskAssignment.class, TaskResult.class,
-                ReviewVerdict.class, TaskProgress.class, ControlCommand.class);
+                ReviewRequest.class, ReviewVerdict.class, TaskProgress.class, ControlCommand.class);
     }
 
     @ParameterizedTest

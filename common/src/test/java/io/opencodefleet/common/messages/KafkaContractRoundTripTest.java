@@ -4,7 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.opencodefleet.common.kafka.JsonSerializer;
-import io.opencodefleet.common.kafka.ValidatingDeserializer;
+import io.opencodefleet.common.kafka.ControlCommandDeserializer;
+import io.opencodefleet.common.kafka.FleetDeserializer;
+import io.opencodefleet.common.kafka.MissionEventDeserializer;
+import io.opencodefleet.common.kafka.MissionSubmittedDeserializer;
+import io.opencodefleet.common.kafka.ReviewRequestDeserializer;
+import io.opencodefleet.common.kafka.ReviewVerdictDeserializer;
+import io.opencodefleet.common.kafka.TaskAssignmentDeserializer;
+import io.opencodefleet.common.kafka.TaskProgressDeserializer;
+import io.opencodefleet.common.kafka.TaskResultDeserializer;
 import io.opencodefleet.testkit.kafka.KafkaBroker;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +34,13 @@ class KafkaContractRoundTripTest {
 
     private final String bootstrap = KafkaBroker.shared().bootstrapServers();
 
+    /** The deserializer the consumers configure for each message type. */
+    private static final Map<Class<?>, FleetDeserializer<?>> DESERIALIZERS = Map.of(
+            MissionSubmitted.class, new MissionSubmittedDeserializer(), TaskAssignment.class, new TaskAssignmentDeserializer(),
+            TaskResult.class, new TaskResultDeserializer(), ReviewRequest.class, new ReviewRequestDeserializer(),
+            ReviewVerdict.class, new ReviewVerdictDeserializer(), TaskProgress.class, new TaskProgressDeserializer(),
+            ControlCommand.class, new ControlCommandDeserializer(), MissionEvent.class, new MissionEventDeserializer());
+
     @Test
     void everyMessageTypeRoundTripsThroughTheBroker() throws Exception {
         String topic = "contracts-" + UUID.randomUUID();
@@ -42,7 +57,7 @@ class KafkaContractRoundTripTest {
             while (received.size() < sent.size() && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
                     Class<? extends FleetMessage> type = sent.get(received.size()).getClass();
-                    received.add(new ValidatingDeserializer<>(type).deserialize(topic, record.value().getBytes()));
+                    received.add((FleetMessage) DESERIALIZERS.get(type).deserialize(topic, record.value().getBytes()));
                 }
             }
         }
@@ -64,10 +79,14 @@ class KafkaContractRoundTripTest {
                     value = record.value();
                 }
             }
-            String json = value;
-            assertThatThrownBy(() -> MessageCodec.decode(json, TaskResult.class))
+            byte[] bytes = value.getBytes();
+            assertThatThrownBy(() -> new TaskResultDeserializer().deserialize(topic, bytes))
                     .isInstanceOf(InvalidMessageException.class)
                     .hasMessage("attempt: must be greater than 0");
+            assertThatThrownBy(() -> new ReviewVerdictDeserializer().deserialize(topic, bytes))
+                    .as("a record of another type on a topic is refused by its type")
+                    .isInstanceOf(InvalidMessageException.class)
+                    .hasMessage("type: expected 'ReviewVerdict', got \"TaskResult\"");
         }
     }
 

@@ -9,6 +9,7 @@ final class Samples {
 
     static final RepoRef REPO = new RepoRef("file:///tmp/repo.git", "main");
     static final VerifySpec VERIFY = new VerifySpec(List.of("make test"), 120, List.of("make e2e"));
+    static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
     static final Instant AT = Instant.parse("2026-11-21T10:15:30.123Z");
 
     static MissionSubmitted mission() {
@@ -22,19 +23,22 @@ final class Samples {
 
     static TaskAssignment assignment() {
         return new TaskAssignment("m-1", "b", 2, TaskKind.CODE, "Second", "Write b.txt", "Goal: greeting", "tests failed",
-                REPO, "fleet-tasks/m-1/b/a2", "fleet/m-1", "scripted/coder", 600, VERIFY, List.of("b.txt"),
-                new ReviewPolicy(true, ReviewPolicy.Intervene.ON_WARNING), "scripted/reviewer");
+                REPO, "fleet-tasks/m-1/b/a2", "fleet/m-1", "scripted/coder", 600, List.of("b.txt"));
     }
 
     static TaskResult result() {
-        return new TaskResult("m-1", "b", 2, TaskStatus.SUCCEEDED, TaskKind.CODE, "fleet-tasks/m-1/b/a2", "abc123",
-                List.of("b.txt"), "wrote b", null, new Usage(120, 30, 0.01), 1500, "worker-1", "ses_1", null,
-                REPO, "fleet/m-1", VERIFY, "Second", "Write b.txt", List.of("b.txt"), ReviewPolicy.defaults(), null);
+        return new TaskResult("m-1", "b", 2, TaskStatus.SUCCEEDED, TaskKind.CODE, "fleet-tasks/m-1/b/a2", COMMIT,
+                List.of("b.txt"), "wrote b", null, new Usage(120, 30, 0.01), 1500, "worker-1", "ses_1", null);
+    }
+
+    static ReviewRequest review() {
+        return new ReviewRequest("m-1", "b", 2, ReviewRequest.Kind.MERGE, REPO, "fleet/m-1", "fleet-tasks/m-1/b/a2", COMMIT, VERIFY,
+                new ReviewPolicy(true, ReviewPolicy.Intervene.ON_WARNING), "scripted/reviewer", "Second", "Write b.txt", List.of("b.txt"), null);
     }
 
     static ReviewVerdict verdict() {
         return new ReviewVerdict("m-1", "b", 2, Verdict.REJECTED, "make test failed", null,
-                List.of(new CheckRun("make test", 2, 40, "FAIL b")), result(), List.of("changed c.txt outside the declared files"), new Usage(30, 7, 0.002));
+                List.of(new CheckRun("make test", 2, 40, "FAIL b")), List.of("changed c.txt outside the declared files"), new Usage(30, 7, 0.002));
     }
 
     static TaskProgress progress() {
@@ -42,7 +46,7 @@ final class Samples {
     }
 
     static ControlCommand control() {
-        return new ControlCommand("m-1", ControlCommand.Command.CANCEL, null, "user asked", AT);
+        return new ControlCommand("m-1", ControlCommand.Command.CANCEL, null, "user asked", AT, null);
     }
 
     static MissionEvent event() {
@@ -50,7 +54,7 @@ final class Samples {
     }
 
     static List<FleetMessage> all() {
-        return List.of(mission(), assignment(), result(), verdict(), progress(), control(), event());
+        return List.of(mission(), assignment(), result(), review(), verdict(), progress(), control(), event());
     }
 
     private Samples() {

@@ -2,6 +2,7 @@ package io.opencodefleet.common.opencode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,8 +11,12 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+import io.smallrye.mutiny.subscription.Cancellable;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,13 +24,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.opencodefleet.testkit.model.Match;
-import io.opencodefleet.testkit.model.RecordedRequest;
-import io.opencodefleet.testkit.model.Rule;
-import io.opencodefleet.testkit.model.Script;
-import io.opencodefleet.testkit.model.ScriptedModel;
-import io.opencodefleet.testkit.model.Turn;
-import io.opencodefleet.testkit.opencode.OpencodeTestConfig;
+import io.opencodefleet.common.sandbox.Sandbox;
+import io.opencodefleet.devstack.model.Match;
+import io.opencodefleet.devstack.model.RecordedRequest;
+import io.opencodefleet.devstack.model.Rule;
+import io.opencodefleet.devstack.model.Script;
+import io.opencodefleet.devstack.model.ScriptedModel;
+import io.opencodefleet.devstack.model.Turn;
+import io.opencodefleet.devstack.model.ScriptedModelConfig;
 
 /** A real {@code opencode serve} driven over HTTP, its model scripted. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
@@ -45,24 +51,18 @@ class OpencodeServerTest {
     @TempDir
     static Path shared;
     static ScriptedModel model;
-    static OpencodeServer server;
-    static OpencodeEventStream events;
+    static ManagedOpencodeServer server;
 
     @BeforeAll
-    static void startServer() throws InterruptedException {
+    static void startServer() {
         model = ScriptedModel.start(SCRIPT);
         long started = System.nanoTime();
         server = OpencodeServer.start(settings(shared.resolve("opencode")));
         report("cold start of opencode serve: %d ms", (System.nanoTime() - started) / 1_000_000);
-        events = server.client().openEventStream();
-        assertThat(events.awaitConnected(Duration.ofSeconds(10))).isTrue();
     }
 
     @AfterAll
     static void stopServer() {
-        if (events != null) {
-            events.close();
-        }
         if (server != null) {
             server.close();
         }
@@ -73,7 +73,21 @@ class OpencodeServerTest {
 
     static OpencodeServerSettings settings(Path stateRoot) {
         return OpencodeServerSettings.of(OpencodeBinary.locateOrInstall(), stateRoot)
-                .withConfigContent(OpencodeTestConfig.jsonFor(model));
+                .withConfigContent(ScriptedModelConfig.jsonFor(model));
+    }
+
+    /** Follows the events of one session, from when the stream is connected ({@code server.connected}) until closed. */
+    static AutoCloseable listen(OpencodeSession session, Consumer<OpencodeEvent> listener) throws InterruptedException {
+        CountDownLatch connected = new CountDownLatch(1);
+        Cancellable subscription = server.client().events().subscribe().with(event -> {
+            if (OpencodeEvent.SERVER_CONNECTED.equals(event.type())) {
+                connected.countDown();
+            } else if (session.id().equals(event.sessionId())) {
+                listener.accept(event);
+            }
+        });
+        assertThat(connected.await(10, TimeUnit.SECONDS)).as("the event stream connected").isTrue();
+        return subscription::cancel;
     }
 
     @Test
@@ -86,8 +100,8 @@ class OpencodeServerTest {
         OpencodeSession session = client.createSession(repo, "task c");
         List<OpencodeEvent> seen = new CopyOnWriteArrayList<>();
         PromptReply reply;
-        try (AutoCloseable subscription = events.forSession(session.id(), seen::add)) {
-            reply = client.prompt(session, OpencodeTestConfig.MODEL, "Please do task c.");
+        try (AutoCloseable subscription = listen(session, seen::add)) {
+            reply = client.prompt(session, ScriptedModelConfig.MODEL, "Please do task c.");
         }
         report("first task in a new directory: %d ms", (System.nanoTime() - started) / 1_000_000);
 
@@ -117,7 +131,7 @@ class OpencodeServerTest {
         // a warm server in a known directory
         started = System.nanoTime();
         OpencodeSession again = client.createSession(repo, "task c again");
-        PromptReply second = client.prompt(again, OpencodeTestConfig.MODEL, "Please do task c again.");
+        PromptReply second = client.prompt(again, ScriptedModelConfig.MODEL, "Please do task c again.");
         report("warm task: %d ms", (System.nanoTime() - started) / 1_000_000);
         assertThat(second.completed()).isTrue();
         assertThat(second.usage().input()).isEqualTo(300);
@@ -130,9 +144,8 @@ class OpencodeServerTest {
         OpencodeSession session = client.createSession(repo, "rate limited task");
         List<String> statuses = new CopyOnWriteArrayList<>();
         PromptReply reply;
-        try (AutoCloseable subscription = events.forSession(session.id(),
-                event -> event.status().ifPresent(statuses::add))) {
-            reply = client.prompt(session, OpencodeTestConfig.MODEL, "This task is rate limited.");
+        try (AutoCloseable subscription = listen(session, event -> event.status().ifPresent(statuses::add))) {
+            reply = client.prompt(session, ScriptedModelConfig.MODEL, "This task is rate limited.");
         }
 
         assertThat(reply.completed()).as("error: %s", reply.error()).isTrue();
@@ -148,7 +161,7 @@ class OpencodeServerTest {
         Path repo = gitRepository(dir.resolve("repo"));
         OpencodeClient client = server.client();
         OpencodeSession session = client.createSession(repo, "rejected");
-        PromptReply reply = client.prompt(session, OpencodeTestConfig.MODEL, "A rejected request.");
+        PromptReply reply = client.prompt(session, ScriptedModelConfig.MODEL, "A rejected request.");
 
         assertThat(reply.completed()).isFalse();
         assertThat(reply.error().name()).isEqualTo("APIError");
@@ -160,7 +173,7 @@ class OpencodeServerTest {
         Path repo = gitRepository(dir.resolve("repo"));
         OpencodeClient client = server.client();
         OpencodeSession session = client.createSession(repo, "hanging");
-        CompletableFuture<PromptReply> pending = client.promptAsync(session.id(), repo, OpencodeTestConfig.MODEL,
+        CompletableFuture<PromptReply> pending = client.promptAsync(session, ScriptedModelConfig.MODEL, null,
                 "Please hang forever.");
         long deadline = System.currentTimeMillis() + 30_000;
         while (model.requests(r -> r.conversationKey().equals(session.id()) && r.hasTools()).isEmpty()) {
@@ -170,7 +183,7 @@ class OpencodeServerTest {
         assertThat(pending).isNotDone();
 
         long aborted = System.nanoTime();
-        assertThat(client.abort(session.id(), repo)).isTrue();
+        assertThat(client.abort(session)).isTrue();
         PromptReply reply = pending.get(5, TimeUnit.SECONDS);
         report("abort answered the prompt after %d ms", (System.nanoTime() - aborted) / 1_000_000);
 
@@ -180,16 +193,27 @@ class OpencodeServerTest {
 
     @Test
     void restartsWhenMemoryGrowsPastTheLimitOrTheProcessDies(@TempDir Path dir) throws Exception {
-        AtomicReference<OpencodeServer> own = new AtomicReference<>();
-        try (OpencodeServer small = OpencodeServer.start(settings(dir.resolve("opencode")).withMaxRssBytes(1))) {
+        AtomicReference<ManagedOpencodeServer> own = new AtomicReference<>();
+        try (ManagedOpencodeServer small = OpencodeServer.start(settings(dir.resolve("opencode")).withMaxRssBytes(1))) {
             own.set(small);
             assertThat(small.residentBytes()).isGreaterThan(1);
             long firstPid = small.pid().orElseThrow();
+            CountDownLatch firstConnection = new CountDownLatch(1);
+            CountDownLatch connections = new CountDownLatch(2);
+            Cancellable following = small.client().events().filter(e -> OpencodeEvent.SERVER_CONNECTED.equals(e.type()))
+                    .subscribe().with(e -> {
+                        firstConnection.countDown();
+                        connections.countDown();
+                    });
+            // Connected to the first server before it restarts (else the first connection may go to the second one).
+            assertThat(firstConnection.await(10, TimeUnit.SECONDS)).as("the event stream connected").isTrue();
 
             assertThat(small.ensureHealthy()).hasValueSatisfying(reason -> assertThat(reason).contains("memory"));
             long secondPid = small.pid().orElseThrow();
             assertThat(secondPid).isNotEqualTo(firstPid);
             assertThat(ProcessHandle.of(firstPid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+            assertThat(connections.await(10, TimeUnit.SECONDS)).as("the event stream followed the server to its new port").isTrue();
+            following.cancel();
 
             ProcessHandle.of(secondPid).orElseThrow().destroyForcibly();
             ProcessHandle.of(secondPid).orElseThrow().onExit().get(10, TimeUnit.SECONDS);
@@ -198,7 +222,7 @@ class OpencodeServerTest {
 
             Path repo = gitRepository(dir.resolve("repo"));
             OpencodeSession session = small.client().createSession(repo, "after restart");
-            assertThat(small.client().prompt(session, OpencodeTestConfig.MODEL, "task c").completed()).isTrue();
+            assertThat(small.client().prompt(session, ScriptedModelConfig.MODEL, "task c").completed()).isTrue();
             assertThat(repo.resolve("out.txt")).exists();
         }
         long pid = own.get().pid().orElse(-1L);
@@ -207,9 +231,49 @@ class OpencodeServerTest {
     }
 
     @Test
+    void aServerThatFailedAPromptItselfIsRestartedBeforeTheNextOne(@TempDir Path dir) throws Exception {
+        try (ManagedOpencodeServer own = OpencodeServer.start(settings(dir.resolve("opencode")))) {
+            long firstPid = own.pid().orElseThrow();
+            // The server healthy, the prompt failing inside it: OpenCode answers 500 ("Unexpected server error").
+            Path gone = gitRepository(dir.resolve("gone"));
+            OpencodeSession session = own.client().createSession(gone, "doomed");
+            run(dir, "rm", "-rf", gone.toString());
+            assertThatThrownBy(() -> own.client().prompt(session, ScriptedModelConfig.MODEL, "task c"))
+                    .isInstanceOf(OpencodeException.class).hasMessageContaining("500");
+            assertThat(own.ensureHealthy()).as("it still answers its health check").isEmpty();
+
+            own.promptFailed("answered 500");
+            assertThat(own.ensureHealthy()).hasValueSatisfying(reason -> assertThat(reason).contains("failed a prompt: answered 500"));
+            assertThat(own.pid().orElseThrow()).isNotEqualTo(firstPid);
+            assertThat(own.ensureHealthy()).as("once: the mark is spent by the restart").isEmpty();
+            assertThat(own.restarts()).isEqualTo(1);
+
+            Path repo = gitRepository(dir.resolve("repo"));
+            assertThat(own.client().prompt(own.client().createSession(repo, "after"), ScriptedModelConfig.MODEL, "task c").completed()).isTrue();
+        }
+    }
+
+    @Test
+    void aContainedServerStartedFromAThreadThatEndsKeepsRunning(@TempDir Path dir) throws Exception {
+        assumeTrue(Sandbox.bubblewrapWorks(), "bubblewrap does not run here");
+        AtomicReference<ManagedOpencodeServer> started = new AtomicReference<>();
+        Thread starter = new Thread(() -> started.set(OpencodeServer.start(settings(dir.resolve("opencode"))
+                .withSandbox(Sandbox.of(Sandbox.Mode.BUBBLEWRAP).writable(dir.resolve("work"))))));
+        Files.createDirectories(dir.resolve("work"));
+        starter.start();
+        starter.join();
+        try (ManagedOpencodeServer contained = started.get()) {
+            assertThat(contained).as("started").isNotNull();
+            Thread.sleep(1_000); // bwrap's --die-with-parent fires when the starting thread ends, if it is the parent
+            assertThat(contained.ensureHealthy()).as("no restart needed: the server outlived the thread that started it").isEmpty();
+            assertThat(contained.restarts()).isZero();
+        }
+    }
+
+    @Test
     void anAttachedServerIsUsedAsItIsAndLeftRunning() {
         OpencodeServer attached = OpencodeServer.attach(server.endpoint());
-        assertThat(attached.managed()).isFalse();
+        assertThat(attached).isInstanceOf(AttachedOpencodeServer.class);
         assertThat(attached.ensureHealthy()).isEmpty();
         attached.close();
         assertThat(server.client().healthy(Duration.ofSeconds(2))).isTrue();

@@ -3,21 +3,16 @@ package io.opencodefleet.e2e.bench;
 import io.opencodefleet.common.messages.FleetJson;
 import io.opencodefleet.common.messages.MessageCodec;
 import io.opencodefleet.common.messages.MissionEvent;
+import io.opencodefleet.common.messages.ReviewRequest;
 import io.opencodefleet.common.messages.ReviewVerdict;
 import io.opencodefleet.common.messages.TaskAssignment;
-import io.opencodefleet.common.messages.TaskKind;
 import io.opencodefleet.common.messages.TaskProgress;
 import io.opencodefleet.common.messages.TaskResult;
 import io.opencodefleet.common.messages.TaskStatus;
 import io.opencodefleet.common.messages.Topics;
 import io.opencodefleet.common.messages.Usage;
 import io.opencodefleet.common.messages.Verdict;
-import io.opencodefleet.e2e.ServiceProcess;
-import io.opencodefleet.testkit.kafka.KafkaBroker;
-import io.opencodefleet.testkit.postgres.TestDatabase;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
+import io.opencodefleet.e2e.LocalFleet;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,14 +34,14 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The control plane with instant workers and reviewer: the packaged planner as a process on the real broker
- * and PostgreSQL, and this harness answering every assignment at once (heartbeat + APPROVED verdict). Measures
+ * The control plane with instant workers and reviewer: the packaged planner as a process (a local fleet with no
+ * reviewer and no workers) on the real broker and PostgreSQL, and this harness answering every assignment at once (heartbeat + APPROVED verdict). Measures
  * dispatch latency (the planner's TASK_DISPATCHED instant → the assignment in a worker's hands), throughput
  * of a wide mission, and how long a 10,000-task plan takes to be validated and stored.
  */
 public final class ControlPlaneBenchmark {
 
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
     private final Map<String, Instant> dispatched = new ConcurrentHashMap<>();
     private final Map<String, Instant> received = new ConcurrentHashMap<>();
@@ -55,65 +50,82 @@ public final class ControlPlaneBenchmark {
 
     public static void main(String[] args) throws Exception {
         int wide = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
-        new ControlPlaneBenchmark().run(wide);
+        int missions = args.length > 1 ? Integer.parseInt(args[1]) : 100;
+        int tasksEach = args.length > 2 ? Integer.parseInt(args[2]) : 20;
+        new ControlPlaneBenchmark().run(wide, missions, tasksEach);
         System.exit(0); // the in-process broker's threads would keep the JVM alive
     }
 
-    private void run(int wideTasks) throws Exception {
-        String bootstrap = KafkaBroker.shared().bootstrapServers();
-        try (TestDatabase database = TestDatabase.create();
-                ServiceProcess planner = ServiceProcess.start("bench-planner", "planner-service", KafkaBroker.freePort(), Map.of(
-                        "kafka.bootstrap.servers", bootstrap,
-                        "quarkus.datasource.jdbc.url", database.jdbcUrl(),
-                        "quarkus.datasource.username", database.username(),
-                        "quarkus.datasource.password", database.password(),
-                        "quarkus.log.level", "WARN"), Map.of())) {
+    private void run(int wideTasks, int missions, int tasksEach) throws Exception {
+        // The planner on the JVM's own defaults (C2, its GC), as deployed; the local fleet's are tuned for start-up.
+        try (LocalFleet fleet = new LocalFleet(null, 0, settings -> settings.reviewer(false).jvmOptions(List.of("-Xmx1g"))
+                .plannerProperty("quarkus.log.level", "WARN"))) {
+            String bootstrap = fleet.bootstrap();
             Thread instant = new Thread(() -> answerInstantly(bootstrap), "instant-workers");
             instant.start();
             Thread.sleep(3000); // consumer groups join
 
             // Warm-up, then light load: one task at a time, so latency has no queue in it.
-            mission(planner, "warm", 50, 1);
+            mission(fleet, "warm", 50, 1);
+            long planner = fleet.devstack().process("planner").orElseThrow().pid();
+            missions(fleet, "mem-a", 10, 5);
+            long heapAfter10 = heapAfterGc(planner);
             dispatched.clear();
             received.clear();
-            mission(planner, "serial", 300, 1);
+            mission(fleet, "serial", 300, 1);
             Stats serial = latencies();
             dispatched.clear();
             received.clear();
 
             long wideStart = System.nanoTime();
-            mission(planner, "wide", wideTasks, 100);
+            mission(fleet, "wide", wideTasks, 100);
             double wideSeconds = (System.nanoTime() - wideStart) / 1e9;
             Stats wide = latencies();
+
+            dispatched.clear();
+            received.clear();
+            long manyStart = System.nanoTime();
+            missions(fleet, "many", missions, tasksEach);
+            double manySeconds = (System.nanoTime() - manyStart) / 1e9;
+            Stats many = latencies();
 
             Stats store = new Stats();
             for (int i = 0; i < 3; i++) {
                 String id = "big-" + i + "-" + UUID.randomUUID().toString().substring(0, 6);
                 long started = System.nanoTime();
-                HttpResponse<String> response = submit(planner, id, 10_000, 1, true);
+                HttpResponse<String> response = submit(fleet, id, 10_000, 1, true);
                 store.add((System.nanoTime() - started) / 1e6);
                 if (response.statusCode() != 202) {
                     throw new IllegalStateException("10k plan refused: " + response.body());
                 }
-                HTTP.send(HttpRequest.newBuilder(URI.create(planner.url() + "/api/v1/missions/" + id + "/cancel"))
-                        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                fleet.post("/api/v1/missions/" + id + "/cancel", "{}");
             }
+            // Memory as work grows: the planner's live heap (after a full GC) once 1,000 more small missions finished.
+            for (int i = 0; i < 10; i++) {
+                missions(fleet, "mem-b" + i + "-", 100, 5);
+            }
+            long heapAfter1000 = heapAfterGc(planner);
             running = false;
             instant.join(10_000);
 
             System.out.println("dispatch latency, one task at a time (300 tasks): " + serial);
             System.out.printf("dispatch latency, %d tasks with maxParallel 100: %s%n", wideTasks, wide);
             System.out.printf("throughput, %d-task mission submit -> SEALED: %.1f s, %.0f tasks/s%n", wideTasks, wideSeconds, wideTasks / wideSeconds);
+            System.out.printf("dispatch latency, %d missions of %d tasks at once: %s%n", missions, tasksEach, many);
+            System.out.printf("throughput, %d missions of %d tasks submit -> all SEALED: %.1f s, %.0f tasks/s%n", missions, tasksEach,
+                    manySeconds, missions * tasksEach / manySeconds);
             System.out.println("10,000-task plan (a 10-wide chain) validated + stored + first dispatch, REST round trip: " + store);
+            System.out.printf("planner live heap after a full GC: %.1f MiB after 10 missions, %.1f MiB after 1,000 more (and the runs above)%n",
+                    heapAfter10 / 1048576.0, heapAfter1000 / 1048576.0);
         }
     }
 
     /** Submits a mission of independent tasks (or, when chained, a 10-wide chain) and waits until it is sealed. */
-    private void mission(ServiceProcess planner, String prefix, int tasks, int maxParallel) throws Exception {
+    private void mission(LocalFleet fleet, String prefix, int tasks, int maxParallel) throws Exception {
         String id = prefix + "-" + UUID.randomUUID().toString().substring(0, 6);
         CountDownLatch done = new CountDownLatch(1);
         sealed.put(id, done);
-        HttpResponse<String> response = submit(planner, id, tasks, maxParallel, false);
+        HttpResponse<String> response = submit(fleet, id, tasks, maxParallel, false);
         if (response.statusCode() != 202) {
             throw new IllegalStateException(response.body());
         }
@@ -122,15 +134,47 @@ public final class ControlPlaneBenchmark {
         }
     }
 
-    private static HttpResponse<String> submit(ServiceProcess planner, String id, int tasks, int maxParallel, boolean chained) throws Exception {
+    /** Submits {@code count} missions of independent tasks at once and waits until every one is sealed. */
+    private void missions(LocalFleet fleet, String prefix, int count, int tasks) throws Exception {
+        List<String> ids = IntStream.range(0, count).mapToObj(i -> prefix + i + "-" + UUID.randomUUID().toString().substring(0, 6)).toList();
+        ids.forEach(id -> sealed.put(id, new CountDownLatch(1)));
+        ids.parallelStream().forEach(id -> {
+            HttpResponse<String> response = submit(fleet, id, tasks, tasks, false);
+            if (response.statusCode() != 202) {
+                throw new IllegalStateException(response.body());
+            }
+        });
+        for (String id : ids) {
+            if (!sealed.get(id).await(10, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("mission " + id + " did not seal");
+            }
+        }
+    }
+
+    /** The process's used heap right after a full collection ({@code jcmd GC.run}, then {@code GC.heap_info}), in bytes. */
+    private static long heapAfterGc(long pid) throws Exception {
+        jcmd(pid, "GC.run");
+        java.util.regex.Matcher used = java.util.regex.Pattern.compile("used (\\d+)K").matcher(jcmd(pid, "GC.heap_info"));
+        if (!used.find()) {
+            throw new IllegalStateException("no heap figure from jcmd " + pid);
+        }
+        return Long.parseLong(used.group(1)) * 1024;
+    }
+
+    private static String jcmd(long pid, String command) throws Exception {
+        Process process = new ProcessBuilder("jcmd", Long.toString(pid), command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        process.waitFor();
+        return output;
+    }
+
+    private static HttpResponse<String> submit(LocalFleet fleet, String id, int tasks, int maxParallel, boolean chained) {
         String plan = IntStream.range(0, tasks).mapToObj(i -> "{\"id\":\"t" + i + "\",\"prompt\":\"task " + i + "\""
                 + (chained && i >= 10 ? ",\"dependsOn\":[\"t" + (i - 10) + "\"]" : "") + "}").collect(Collectors.joining(","));
         String body = """
                 {"missionId":"%s","goal":"benchmark","repo":{"url":"file:///dev/null"},"limits":{"maxParallel":%d},"plan":[%s]}"""
                 .formatted(id, maxParallel, plan);
-        return HTTP.send(HttpRequest.newBuilder(URI.create(planner.url() + "/api/v1/missions"))
-                .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return fleet.submit(body);
     }
 
     private Stats latencies() {
@@ -152,7 +196,7 @@ public final class ControlPlaneBenchmark {
         try (var consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new StringDeserializer());
                 var producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                         ProducerConfig.LINGER_MS_CONFIG, 0), new StringSerializer(), new StringSerializer())) {
-            consumer.subscribe(List.of(Topics.TASKS, Topics.RESULTS, Topics.EVENTS));
+            consumer.subscribe(List.of(Topics.TASKS, Topics.REVIEWS, Topics.EVENTS));
             while (running) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(50))) {
                     Instant now = Instant.now();
@@ -162,17 +206,15 @@ public final class ControlPlaneBenchmark {
                             received.put(task.missionId() + "/" + task.taskId() + "/" + task.attempt(), now);
                             producer.send(new ProducerRecord<>(Topics.PROGRESS, task.taskId(), FleetJson.write(new TaskProgress(
                                     task.missionId(), task.taskId(), task.attempt(), "instant", "agent", 0, now, null, null))));
-                            TaskResult result = TaskResult.of(task, TaskStatus.SUCCEEDED, task.branch(), "c0ffee", List.of(), "done",
+                            TaskResult result = TaskResult.of(task, TaskStatus.SUCCEEDED, task.branch(), COMMIT, List.of(), "done",
                                     null, Usage.ZERO, 0, "instant", null, null);
-                            producer.send(new ProducerRecord<>(Topics.VERDICTS, task.missionId(), FleetJson.write(new ReviewVerdict(
-                                    task.missionId(), task.taskId(), task.attempt(), Verdict.APPROVED, null, "m", List.of(), result, List.of(), null))));
+                            producer.send(new ProducerRecord<>(Topics.RESULTS, task.missionId(), FleetJson.write(result)));
                         }
-                        case Topics.RESULTS -> {
-                            TaskResult result = MessageCodec.decode(record.value(), TaskResult.class);
-                            if (result.kind() == TaskKind.SEAL) {
-                                producer.send(new ProducerRecord<>(Topics.VERDICTS, result.missionId(), FleetJson.write(new ReviewVerdict(
-                                        result.missionId(), result.taskId(), result.attempt(), Verdict.APPROVED, null, "m", List.of(), null, List.of(), null))));
-                            }
+                        case Topics.REVIEWS -> {
+                            ReviewRequest request = MessageCodec.decode(record.value(), ReviewRequest.class);
+                            producer.send(new ProducerRecord<>(Topics.VERDICTS, request.missionId(), FleetJson.write(new ReviewVerdict(
+                                    request.missionId(), request.taskId(), request.attempt(), Verdict.APPROVED, null, COMMIT, List.of(),
+                                    List.of(), null))));
                         }
                         default -> {
                             MissionEvent event = MessageCodec.decode(record.value(), MissionEvent.class);

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The laptop compose file and the service images: every file they copy or mount exists, every host they
- * name is a compose service, and Prometheus scrapes each service on the port its image exposes.
+ * name is a compose service, Prometheus scrapes each service on the management port its image exposes, and
+ * what compose publishes is on this machine's loopback only.
  */
 class ComposeAndImagesTest {
 
@@ -25,7 +26,7 @@ class ComposeAndImagesTest {
     private static final Path COMPOSE = ROOT.resolve("deploy/compose/compose.yaml");
     private static final Map<String, String> MODULES = Map.of("planner", "planner-service", "worker", "worker-service", "reviewer", "reviewer-service");
     private static final Pattern COPY = Pattern.compile("(?m)^COPY\\s+(?:--\\S+\\s+)*(.+)\\s+\\S+$");
-    private static final Pattern EXPOSE = Pattern.compile("(?m)^EXPOSE\\s+(\\d+)");
+    private static final Pattern EXPOSE = Pattern.compile("(?m)^EXPOSE\\s+([\\d ]+)$");
 
     @Test
     void composeReferencesResolve() {
@@ -65,7 +66,7 @@ class ComposeAndImagesTest {
     }
 
     @Test
-    void prometheusScrapesEachComposeServiceOnThePortItsImageExposes() throws IOException {
+    void prometheusScrapesEachComposeServiceOnTheManagementPortItsImageExposes() throws IOException {
         JsonNode services = services();
         Map<String, String> scraped = new TreeMap<>();
         for (JsonNode job : Kustomization.readAll(ROOT.resolve("deploy/prometheus/prometheus.yml")).get(0).path("scrape_configs")) {
@@ -74,11 +75,29 @@ class ComposeAndImagesTest {
         Map<String, String> expected = new TreeMap<>();
         for (Map.Entry<String, String> module : MODULES.entrySet()) {
             assertThat(services.has(module.getKey())).as("compose service " + module.getKey()).isTrue();
-            Matcher port = EXPOSE.matcher(dockerfile(module.getValue()));
-            assertThat(port.find()).as(module.getValue() + " Dockerfile EXPOSE").isTrue();
-            expected.put("fleet-" + module.getKey(), module.getKey() + ":" + port.group(1));
+            String dockerfile = dockerfile(module.getValue());
+            Matcher exposed = EXPOSE.matcher(dockerfile);
+            assertThat(exposed.find()).as(module.getValue() + " Dockerfile EXPOSE").isTrue();
+            int management = AccessChecks.configuredManagementPort(module.getValue(), Map.of());
+            assertThat(List.of(exposed.group(1).trim().split("\\s+"))).as(module.getValue() + " exposes its management port")
+                    .contains(String.valueOf(management));
+            // Inside a container the management interface must listen beyond loopback (its default here is 127.0.0.1).
+            assertThat(dockerfile).as(module.getValue()).contains("QUARKUS_MANAGEMENT_HOST=0.0.0.0");
+            expected.put("fleet-" + module.getKey(), module.getKey() + ":" + management);
         }
         assertThat(scraped).isEqualTo(expected);
+    }
+
+    @Test
+    void composePublishesOnLoopbackOnly() {
+        List<String> problems = new ArrayList<>();
+        services().fields().forEachRemaining(service -> service.getValue().path("ports").forEach(port -> {
+            if (!port.asText().startsWith("127.0.0.1:")) {
+                problems.add(service.getKey() + " publishes " + port.asText() + " beyond this machine's loopback");
+            }
+        }));
+        assertThat(problems).isEmpty();
+        assertThat(services().path("planner").path("ports").toString()).contains("127.0.0.1:8080:8080");
     }
 
     @Test

@@ -18,7 +18,8 @@ import java.util.Set;
  * Just enough of Kustomize to render this project's own base and overlays where no kustomize binary is
  * installed: resources, namespace, labels, images, secretGenerator, and patches (strategic-merge files
  * matched by kind and name, deep-merging maps; inline JSON 6902 add/replace with a kind/name target).
- * Generated Secrets keep their plain names (no hash suffix). Anything else in a kustomization fails loudly.
+ * Generated Secrets keep their plain names (no hash suffix, as with generatorOptions.disableNameSuffixHash). Anything
+ * else in a kustomization fails loudly.
  */
 final class Kustomization {
 
@@ -28,7 +29,7 @@ final class Kustomization {
             .configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true)
             .configure(com.fasterxml.jackson.databind.cfg.JsonNodeFeature.WRITE_PROPERTIES_SORTED, true);
     private static final Set<String> SUPPORTED = Set.of("apiVersion", "kind", "namespace", "labels", "resources",
-            "images", "secretGenerator", "patches");
+            "images", "secretGenerator", "generatorOptions", "patches");
     private static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "ClusterRole", "ClusterRoleBinding",
             "ClusterSecretStore", "CustomResourceDefinition", "StorageClass");
 
@@ -41,6 +42,11 @@ final class Kustomization {
         k.fieldNames().forEachRemaining(field -> {
             if (!SUPPORTED.contains(field)) {
                 throw new IllegalArgumentException(dir + ": kustomization field " + field + " is not supported by this renderer");
+            }
+        });
+        k.path("generatorOptions").fieldNames().forEachRemaining(option -> {
+            if (!option.equals("disableNameSuffixHash")) { // this renderer adds no hash anyway
+                throw new IllegalArgumentException(dir + ": generatorOptions." + option + " is not supported by this renderer");
             }
         });
         List<ObjectNode> objects = new ArrayList<>();
@@ -158,7 +164,7 @@ final class Kustomization {
                 String[] path = op.path("path").asText().substring(1).split("/");
                 JsonNode parent = object;
                 for (int i = 0; i < path.length - 1; i++) {
-                    parent = parent.path(path[i]);
+                    parent = parent.isArray() ? parent.path(Integer.parseInt(path[i])) : parent.path(path[i]);
                 }
                 String last = path[path.length - 1];
                 boolean replace = op.path("op").asText().equals("replace");

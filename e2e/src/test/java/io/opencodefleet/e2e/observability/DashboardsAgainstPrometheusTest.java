@@ -10,14 +10,14 @@ import io.opencodefleet.common.messages.Topics;
 import io.opencodefleet.e2e.LocalFleet;
 import io.opencodefleet.e2e.observability.ObservabilityFiles.AlertRule;
 import io.opencodefleet.e2e.observability.ObservabilityFiles.PanelQuery;
-import io.opencodefleet.testkit.git.TestRepository;
+import io.opencodefleet.devstack.git.LocalRepository;
 import io.opencodefleet.testkit.kafka.KafkaBroker;
 import io.opencodefleet.testkit.kafka.TopicReader;
-import io.opencodefleet.testkit.model.Match;
-import io.opencodefleet.testkit.model.Rule;
-import io.opencodefleet.testkit.model.Script;
-import io.opencodefleet.testkit.model.ScriptedModel;
-import io.opencodefleet.testkit.model.Turn;
+import io.opencodefleet.devstack.model.Match;
+import io.opencodefleet.devstack.model.Rule;
+import io.opencodefleet.devstack.model.Script;
+import io.opencodefleet.devstack.model.ScriptedModel;
+import io.opencodefleet.devstack.model.Turn;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -82,7 +82,7 @@ class DashboardsAgainstPrometheusTest {
         try (ScriptedModel model = ScriptedModel.start(script());
              LocalFleet fleet = new LocalFleet(model, 1)) {
             Path config = work.resolve("prometheus.yml");
-            Files.writeString(config, scrapeConfigFor(fleet.serviceUrls()));
+            Files.writeString(config, scrapeConfigFor(fleet.managementUrls()));
             checkWithPromtool("config", config.toString());
             checkWithPromtool("config", "--syntax-only", ObservabilityFiles.PROMETHEUS_CONFIG.toString());
             checkWithPromtool("rules", ObservabilityFiles.ALERT_RULES.toString());
@@ -93,7 +93,7 @@ class DashboardsAgainstPrometheusTest {
                 Instant start = Instant.now().minusSeconds(5);
 
                 runMissionWithARetryAndABadRecord(fleet);
-                dumpMetrics(fleet.serviceUrls(), out);
+                dumpMetrics(fleet.managementUrls(), out);
 
                 // Gauges, rates and alert states need a few scrapes and rule evaluations after the run (consumers
                 // commit offsets every few seconds, so queue depths settle to 0 only then): up to a minute.
@@ -214,8 +214,11 @@ class DashboardsAgainstPrometheusTest {
         return alerts;
     }
 
-    /** The shipped deploy/prometheus/prometheus.yml with loopback targets, a 1 s interval and the rules file's absolute path. */
-    private static String scrapeConfigFor(Map<String, List<String>> serviceUrls) throws IOException {
+    /**
+     * The shipped deploy/prometheus/prometheus.yml with loopback targets (the services' management ports, where their
+     * metrics answer), a 1 s interval and the rules file's absolute path.
+     */
+    private static String scrapeConfigFor(Map<String, List<String>> managementUrls) throws IOException {
         ObjectNode config = (ObjectNode) ObservabilityFiles.readYaml(ObservabilityFiles.PROMETHEUS_CONFIG);
         ObjectNode global = (ObjectNode) config.path("global");
         global.put("scrape_interval", SCRAPE_INTERVAL.toSeconds() + "s");
@@ -226,7 +229,7 @@ class DashboardsAgainstPrometheusTest {
         for (JsonNode scrape : config.path("scrape_configs")) {
             String job = scrape.path("job_name").asText();
             jobs.add(job);
-            List<String> urls = serviceUrls.get(job.replaceFirst("^fleet-", ""));
+            List<String> urls = managementUrls.get(job.replaceFirst("^fleet-", ""));
             assertThat(urls).as("a service for scrape job " + job).isNotNull();
             ArrayNode targets = ((ObjectNode) scrape.path("static_configs").get(0)).putArray("targets");
             urls.forEach(url -> targets.add(URI.create(url).getAuthority()));
@@ -247,7 +250,7 @@ class DashboardsAgainstPrometheusTest {
     }
 
     private static void runMissionWithARetryAndABadRecord(LocalFleet fleet) throws IOException {
-        TestRepository repo = TestRepository.create(Files.createTempDirectory("observability-repo-"), Map.of("check.sh", """
+        LocalRepository repo = LocalRepository.create(Files.createTempDirectory("observability-repo-"), Map.of("check.sh", """
                 #!/bin/sh
                 if [ -f c.txt ] && [ "$(cat c.txt)" != "2" ]; then echo "c.txt holds $(cat c.txt), expected 2"; exit 1; fi
                 echo ok
@@ -276,8 +279,8 @@ class DashboardsAgainstPrometheusTest {
         });
     }
 
-    private static void dumpMetrics(Map<String, List<String>> serviceUrls, Path out) throws Exception {
-        for (Map.Entry<String, List<String>> service : serviceUrls.entrySet()) {
+    private static void dumpMetrics(Map<String, List<String>> managementUrls, Path out) throws Exception {
+        for (Map.Entry<String, List<String>> service : managementUrls.entrySet()) {
             for (int i = 0; i < service.getValue().size(); i++) {
                 HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(service.getValue().get(i) + "/q/metrics")).build(),
                         HttpResponse.BodyHandlers.ofString());

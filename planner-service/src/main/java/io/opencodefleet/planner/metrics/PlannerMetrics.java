@@ -2,6 +2,7 @@ package io.opencodefleet.planner.metrics;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opencodefleet.common.kafka.FleetDeadLetters;
 import io.opencodefleet.common.messages.TaskKind;
 import io.opencodefleet.common.messages.Usage;
 import io.opencodefleet.common.messages.Topics;
@@ -17,6 +18,8 @@ import java.util.Locale;
 /** The planner's fleet metrics, named as the design fixes them (Prometheus adds the _total / _seconds suffixes). */
 @ApplicationScoped
 public class PlannerMetrics {
+
+    static final List<String> REDISPATCH_REASONS = List.of("lost", "lease", "infrastructure", "released");
 
     @Inject
     MeterRegistry registry;
@@ -45,10 +48,12 @@ public class PlannerMetrics {
      * series' first sample, so a counter born at 1 would hide the first dead letter or failure from alerts.
      */
     void registerAtZero(@Observes StartupEvent event) {
-        for (String topic : List.of(Topics.MISSIONS, Topics.VERDICTS, Topics.PROGRESS)) {
-            registry.counter("fleet.dlq.records", "topic", topic);
-        }
+        FleetDeadLetters.registerAtZero(registry, Topics.MISSIONS, Topics.RESULTS, Topics.VERDICTS, Topics.PROGRESS);
         registry.counter("fleet.lease.expired");
+        registry.counter("fleet.outbox.parked");
+        for (String reason : REDISPATCH_REASONS) {
+            registry.counter("fleet.redispatches", "reason", reason);
+        }
         for (String outcome : List.of("sealed", "failed", "cancelled")) {
             registry.counter("fleet.missions", "outcome", outcome);
         }
@@ -71,12 +76,16 @@ public class PlannerMetrics {
         dispatchLatency.record(sinceDispatch);
     }
 
-    /** An attempt's verdict is in: {@code outcome} is succeeded, rejected or failed (attempts spent). */
-    public void taskFinished(TaskKind kind, String outcome, long durationMs, Usage usage) {
+    /** An attempt ended: {@code outcome} is succeeded, rejected (another attempt follows) or failed (attempts spent). */
+    public void taskOutcome(TaskKind kind, String outcome, long durationMs) {
         registry.counter("fleet.tasks", "kind", lower(kind), "outcome", outcome).increment();
         if (durationMs > 0) {
             taskDuration.record(Duration.ofMillis(durationMs));
         }
+    }
+
+    /** What an agent (or a review by agent) spent, counted once per attempt. */
+    public void spent(Usage usage) {
         if (usage != null) {
             registry.counter("fleet.tokens", "direction", "input").increment(usage.inputTokens());
             registry.counter("fleet.tokens", "direction", "output").increment(usage.outputTokens());
@@ -92,8 +101,16 @@ public class PlannerMetrics {
         registry.counter("fleet.lease.expired").increment();
     }
 
-    public void deadLettered(String topic) {
-        registry.counter("fleet.dlq.records", "topic", topic).increment();
+    public void outboxParked(int rows) {
+        registry.counter("fleet.outbox.parked").increment(rows);
+    }
+
+    /**
+     * The planner acted on the fleet's trouble: {@code reason} is {@code lost} (a message re-sent, same attempt),
+     * {@code infrastructure} (a new attempt after a workspace, git, OpenCode or review failure) or {@code released}.
+     */
+    public void redispatched(String reason) {
+        registry.counter("fleet.redispatches", "reason", reason).increment();
     }
 
     private static String lower(Enum<?> value) {

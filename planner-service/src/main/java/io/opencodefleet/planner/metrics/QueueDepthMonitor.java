@@ -3,7 +3,7 @@ package io.opencodefleet.planner.metrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opencodefleet.common.messages.Topics;
-import io.quarkus.runtime.ShutdownEvent;
+import io.opencodefleet.planner.kafka.KafkaAdmin;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,12 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -40,22 +38,20 @@ public class QueueDepthMonitor {
     static final Map<String, List<String>> QUEUES = Map.of(
             Topics.MISSIONS, List.of(Topics.PLANNER_GROUP),
             Topics.TASKS, List.of(Topics.WORKERS_GROUP),
-            Topics.RESULTS, List.of(Topics.REVIEWERS_GROUP, Topics.PLANNER_GROUP),
+            Topics.RESULTS, List.of(Topics.PLANNER_GROUP),
+            Topics.REVIEWS, List.of(Topics.REVIEWERS_GROUP),
             Topics.VERDICTS, List.of(Topics.PLANNER_GROUP),
             Topics.PROGRESS, List.of(Topics.PLANNER_GROUP));
 
     @Inject
     MeterRegistry metrics;
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+    @Inject
+    KafkaAdmin kafkaAdmin;
 
     private final Map<String, AtomicLong> depths = new ConcurrentHashMap<>();
-    private Admin admin;
 
     void start(@Observes StartupEvent event) {
-        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.CLIENT_ID_CONFIG, "fleet-planner-queue-depth"));
         QUEUES.forEach((topic, groups) -> groups.forEach(group -> {
             AtomicLong depth = new AtomicLong();
             depths.put(topic + "|" + group, depth);
@@ -65,22 +61,17 @@ public class QueueDepthMonitor {
         }));
     }
 
-    void stop(@Observes ShutdownEvent event) {
-        if (admin != null) {
-            admin.close();
-        }
-    }
-
     @Scheduled(every = "${fleet.queue-depth-interval:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void measure() {
         try {
+            Admin admin = kafkaAdmin.get();
             Set<String> existing = admin.listTopics().names().get(10, TimeUnit.SECONDS);
             for (var queue : QUEUES.entrySet()) {
                 if (!existing.contains(queue.getKey())) {
                     continue;
                 }
-                Map<TopicPartition, Long> ends = endOffsets(queue.getKey());
+                Map<TopicPartition, Long> ends = endOffsets(admin, queue.getKey());
                 for (String group : queue.getValue()) {
                     Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
                             .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
@@ -97,7 +88,7 @@ public class QueueDepthMonitor {
         }
     }
 
-    private Map<TopicPartition, Long> endOffsets(String topic) throws Exception {
+    private Map<TopicPartition, Long> endOffsets(Admin admin, String topic) throws Exception {
         var description = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
         description.partitions().forEach(p -> request.put(new TopicPartition(topic, p.partition()), OffsetSpec.latest()));

@@ -1,6 +1,8 @@
 package io.opencodefleet.planner.mission;
 
 import io.opencodefleet.common.messages.MissionEvent;
+import io.opencodefleet.common.messages.Sizes;
+import io.opencodefleet.common.redact.Redactor;
 import io.opencodefleet.common.messages.Topics;
 import io.opencodefleet.planner.outbox.Outbox;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,6 +21,9 @@ public class MissionEvents {
     @Inject
     Outbox outbox;
 
+    @Inject
+    Redactor redactor;
+
     public void mission(String missionId, MissionEvent.Kind kind, String detail) {
         task(missionId, kind, null, null, detail);
     }
@@ -30,7 +35,7 @@ public class MissionEvents {
         record.taskId = taskId;
         record.attempt = attempt;
         record.at = Instant.now();
-        record.detail = detail;
+        record.detail = Sizes.cut(redactor.redact(detail), Sizes.FEEDBACK);
         record.persist();
         outbox.publish(Topics.EVENTS, missionId, record.toMessage());
     }

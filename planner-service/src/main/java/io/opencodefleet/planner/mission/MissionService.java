@@ -2,36 +2,37 @@ package io.opencodefleet.planner.mission;
 
 import io.opencodefleet.common.git.GitBranches;
 import io.opencodefleet.common.messages.FleetJson;
+import io.opencodefleet.common.messages.InvalidMessageException;
 import io.opencodefleet.common.messages.Limits;
 import io.opencodefleet.common.messages.MessageCodec;
 import io.opencodefleet.common.messages.MissionEvent;
 import io.opencodefleet.common.messages.MissionSubmitted;
 import io.opencodefleet.common.messages.PlannedTask;
-import io.opencodefleet.common.messages.ReviewPolicy.Intervene;
+import io.opencodefleet.common.messages.RepoUrls;
+import io.opencodefleet.common.messages.Sizes;
 import io.opencodefleet.common.messages.TaskKind;
 import io.opencodefleet.common.plan.PlanValidator;
 import io.opencodefleet.common.plan.TaskGraph;
+import io.opencodefleet.planner.PlannerConfig;
 import io.opencodefleet.planner.metrics.PlannerMetrics;
-import io.opencodefleet.planner.task.Task;
-import io.opencodefleet.planner.task.TaskDispatcher;
-import io.opencodefleet.planner.task.TaskEdge;
-import io.opencodefleet.planner.task.TaskState;
+import io.opencodefleet.planner.outbox.Delivery;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import java.time.Instant;
+import io.opencodefleet.common.prompt.Prompts;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.hibernate.exception.ConstraintViolationException;
 import org.jboss.logging.Logger;
 
 /**
- * Mission intake and lifecycle: accept (idempotently), plan, advance within budget and policy, pause and
- * resume, retry, cancel, fail, seal. Callers of the MANDATORY methods hold the mission's row lock.
+ * A mission's lifecycle: accept (idempotently), plan, advance within budget and policy, pause and resume,
+ * retry, cancel, fail, seal. Callers of the MANDATORY methods hold the mission's row lock.
  */
 @ApplicationScoped
 public class MissionService {
@@ -52,17 +53,22 @@ public class MissionService {
     @Inject
     PlannerMetrics metrics;
 
-    @ConfigProperty(name = "fleet.max-plan-tasks", defaultValue = "10000")
-    int maxPlanTasks;
+    @Inject
+    PlannerConfig config;
 
     /**
-     * Accepts a mission: validates it and stores mission, tasks and edges (or, without a plan, one planning
-     * task) and dispatches the ready tasks, all in one transaction. The same missionId twice returns the first
-     * mission unchanged.
+     * Accepts a mission: validates it (with this deployment's repository schemes) and stores mission, tasks and
+     * edges (or, without a plan, one planning task) and dispatches the ready tasks, all in one transaction. The
+     * same missionId twice returns the first mission unchanged.
      */
     @Transactional
     public Mission submit(MissionSubmitted submitted) {
         MessageCodec.validate(submitted);
+        String scheme = RepoUrls.scheme(submitted.repo().url());
+        if (!config.repo().allowedSchemes().contains(scheme)) {
+            throw new InvalidMessageException("repo.url: scheme '" + scheme + "' is not allowed here (fleet.repo.allowed-schemes="
+                    + String.join(",", config.repo().allowedSchemes()) + ")");
+        }
         String id = submitted.missionId() != null ? submitted.missionId() : newMissionId();
         MissionSubmitted spec = submitted.withMissionId(id);
         Optional<Mission> existing = Mission.<Mission>findByIdOptional(id);
@@ -71,7 +77,7 @@ public class MissionService {
             return existing.get();
         }
         boolean planned = spec.plan() != null && !spec.plan().isEmpty();
-        TaskGraph graph = planned ? new PlanValidator(maxPlanTasks).validate(spec.plan()) : null;
+        TaskGraph graph = planned ? new PlanValidator(config.maxPlanTasks()).validate(spec.plan()) : null;
 
         Instant now = Instant.now();
         Mission mission = new Mission();
@@ -94,65 +100,85 @@ public class MissionService {
             storeTasks(mission, graph, 0);
             events.mission(id, MissionEvent.Kind.PLANNED, graph.size() + " tasks");
         } else {
-            Task plan = newTask(mission, PLAN_TASK_ID, 0, TaskKind.PLAN, "Plan the mission", planningPrompt(spec), List.of());
-            plan.persist();
+            Task.add(mission, PLAN_TASK_ID, 0, TaskKind.PLAN, "Plan the mission", planningPrompt(spec), null, 0);
         }
-        advance(mission, false);
+        advance(mission, false, now);
         LOG.infof("Mission %s accepted: %s", id, planned ? graph.size() + " tasks" : "planning by agent");
         return mission;
     }
 
-    /** Stores an approved plan's tasks behind the planning task and starts the mission's work. */
+    /** Stores an approved plan's tasks behind the planning task; the mission runs them. */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void expandPlan(Mission mission, List<PlannedTask> plan) {
-        TaskGraph graph = new PlanValidator(maxPlanTasks).validate(plan);
-        int first = (int) Task.count("missionId", mission.id);
-        storeTasks(mission, graph, first);
-        mission.status = MissionStatus.RUNNING;
+    public void expandPlan(Mission mission, TaskGraph graph) {
+        storeTasks(mission, graph, mission.taskCount);
+        if (mission.status == MissionStatus.PLANNING) {
+            mission.moveTo(MissionStatus.RUNNING, null, Instant.now());
+        }
         events.mission(mission.id, MissionEvent.Kind.PLANNED, graph.size() + " tasks planned by the agent");
     }
 
     /**
-     * Moves the mission on: dispatches ready tasks unless it is not running, its budget is spent (FAILED, or
-     * PAUSED when a person may intervene), or its policy is {@code always} and no person approved this step.
+     * Moves an active mission on: when its budget is spent it fails (or pauses, when a person may decide); when
+     * every task is done it asks for the final check; else it dispatches what is ready, unless its policy is
+     * {@code always} and no person approved this step. A paused or finished mission does not move.
      */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void advance(Mission mission, boolean approvedByPerson) {
-        if (mission.status != MissionStatus.RUNNING && mission.status != MissionStatus.PLANNING) {
+    public void advance(Mission mission, boolean approvedByPerson, Instant now) {
+        if (!mission.status.isActive() || mission.sealRequested()) {
             return;
         }
-        em.flush();
         String spent = budgetSpent(mission);
         if (spent != null) {
-            if (mission.submitted().review().pausesOn(Intervene.ON_ERROR)) {
-                pause(mission, spent);
-            } else {
-                finish(mission, MissionStatus.FAILED, spent);
-            }
+            giveUp(mission, spent);
             return;
         }
-        if (!approvedByPerson && mission.submitted().review().intervene() == Intervene.ALWAYS) {
-            List<Task> ready = dispatcher.readyTasks(mission, 20);
+        if (mission.status == MissionStatus.RUNNING && mission.remainingTasks == 0) {
+            dispatcher.requestSeal(mission, now);
+            return;
+        }
+        if (!approvedByPerson && AttemptPolicy.asksBeforeDispatch(mission.submitted().review())) {
+            List<Task> ready = dispatcher.readyTasks(mission, 20, now);
             if (!ready.isEmpty()) {
                 pause(mission, "waiting for approval to dispatch " + ready.stream().map(t -> t.taskId).collect(Collectors.joining(", ")));
             }
             return;
         }
-        dispatcher.dispatchReady(mission);
+        dispatcher.dispatchReady(mission, now);
+    }
+
+    /**
+     * Moves the mission on once if anything in this transaction asked for it (a task finished, or another attempt
+     * is due): a batch of many verdicts for one mission dispatches once, at its end.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void settle(Mission mission, Instant now) {
+        if (mission.advanceDue) {
+            mission.advanceDue = false;
+            advance(mission, false, now);
+        }
+    }
+
+    /** A task or the final check gave up, or the budget is spent: pause for a person, or fail. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void giveUp(Mission mission, String reason) {
+        if (AttemptPolicy.onGiveUp(mission.submitted().review()) == AttemptPolicy.MissionResponse.PAUSE) {
+            pause(mission, reason);
+        } else {
+            finish(mission, MissionStatus.FAILED, reason);
+        }
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
     public void pause(Mission mission, String reason) {
-        mission.status = MissionStatus.PAUSED;
-        mission.statusReason = reason;
-        mission.updatedAt = Instant.now();
+        mission.moveTo(MissionStatus.PAUSED, reason, Instant.now());
+        mission.sealDeadlineAt = null;
         events.mission(mission.id, MissionEvent.Kind.PAUSED, reason);
         LOG.infof("Mission %s paused: %s", mission.id, reason);
     }
 
     /**
-     * Resumes a paused mission: failed tasks get another attempt, {@code guidance} goes into the context of
-     * every later attempt, and ready tasks are dispatched (this counts as a person's approval).
+     * Resumes a paused mission: failed tasks get another set of attempts, {@code guidance} goes into the
+     * context of every later attempt, and ready tasks are dispatched (this counts as a person's approval).
      */
     @Transactional
     public Mission resume(String missionId, String guidance) {
@@ -161,19 +187,24 @@ public class MissionService {
             throw new MissionStateException("mission " + missionId + " is " + mission.status + ", not PAUSED: only a paused mission resumes");
         }
         if (guidance != null && !guidance.isBlank()) {
-            mission.guidance = mission.guidance == null ? guidance.strip() : mission.guidance + "\n" + guidance.strip();
+            String all = mission.guidance == null ? guidance.strip() : mission.guidance + "\n" + guidance.strip();
+            if (all.length() > Sizes.GUIDANCE) {
+                throw new InvalidMessageException("guidance: the mission's guidance would exceed " + Sizes.GUIDANCE + " characters");
+            }
+            mission.guidance = all;
         }
-        mission.status = Task.count("missionId = ?1 and kind = ?2 and status <> ?3", mission.id, TaskKind.PLAN, TaskState.DONE) > 0
-                ? MissionStatus.PLANNING : MissionStatus.RUNNING;
-        mission.statusReason = null;
-        mission.updatedAt = Instant.now();
+        boolean planning = Task.count("missionId = ?1 and kind = ?2 and status <> ?3", mission.id, TaskKind.PLAN, TaskState.DONE) > 0;
+        Instant now = Instant.now();
+        mission.moveTo(planning ? MissionStatus.PLANNING : MissionStatus.RUNNING, null, now);
         events.mission(missionId, MissionEvent.Kind.RESUMED, guidance);
-        Task.update("status = ?1 where missionId = ?2 and status = ?3", TaskState.PENDING, missionId, TaskState.FAILED);
-        advance(mission, true);
+        for (Task failed : Task.<Task>list("missionId = ?1 and status = ?2", missionId, TaskState.FAILED)) {
+            failed.reopen(mission);
+        }
+        advance(mission, true, now);
         return mission;
     }
 
-    /** Gives a failed or cancelled task another attempt; a mission paused on it runs again. */
+    /** Gives a failed or cancelled task another set of attempts; a mission paused on it runs again. */
     @Transactional
     public Mission retry(String missionId, String taskId) {
         Mission mission = Mission.lock(missionId).orElseThrow(() -> new MissionNotFoundException(missionId));
@@ -184,13 +215,13 @@ public class MissionService {
         if (task.status != TaskState.FAILED && task.status != TaskState.CANCELLED) {
             throw new MissionStateException("task " + taskId + " is " + task.status + ": only a FAILED or CANCELLED task is retried");
         }
-        task.status = TaskState.PENDING;
+        task.reopen(mission);
+        Instant now = Instant.now();
         if (mission.status == MissionStatus.PAUSED) {
-            mission.status = MissionStatus.RUNNING;
-            mission.statusReason = null;
+            mission.moveTo(task.kind == TaskKind.PLAN ? MissionStatus.PLANNING : MissionStatus.RUNNING, null, now);
             events.mission(missionId, MissionEvent.Kind.RESUMED, "retry of task " + taskId);
         }
-        advance(mission, true);
+        advance(mission, true, now);
         return mission;
     }
 
@@ -205,25 +236,22 @@ public class MissionService {
         });
     }
 
-    /**
-     * Ends a mission: unfinished tasks are cancelled, running work is told to stop, and the outcome is
-     * published.
-     */
+    /** Ends a mission: unfinished tasks are cancelled, running work is told to stop, and the outcome is published. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void finish(Mission mission, MissionStatus outcome, String reason) {
-        mission.status = outcome;
-        mission.statusReason = reason;
-        mission.updatedAt = Instant.now();
+        Instant now = Instant.now();
+        mission.moveTo(outcome, reason, now);
         if (outcome != MissionStatus.SEALED) {
-            em.flush();
-            boolean running = Task.count("missionId = ?1 and status in ?2", mission.id,
-                    List.of(TaskState.QUEUED, TaskState.RUNNING, TaskState.REVIEWING)) > 0;
-            Task.update("status = ?1, finishedAt = ?2 where missionId = ?3 and status not in ?4", TaskState.CANCELLED,
-                    mission.updatedAt, mission.id, List.of(TaskState.DONE, TaskState.FAILED, TaskState.CANCELLED));
+            boolean running = false;
+            for (Task open : Task.<Task>list("missionId = ?1 and status not in ?2", mission.id, TaskState.FINISHED)) {
+                running |= open.status.isInFlight();
+                open.cancel(mission, now);
+            }
             if (running) {
                 dispatcher.cancelRunning(mission, reason);
             }
         }
+        Delivery.forgetMission(mission.id);
         MissionEvent.Kind kind = switch (outcome) {
             case SEALED -> MissionEvent.Kind.SEALED;
             case CANCELLED -> MissionEvent.Kind.CANCELLED;
@@ -237,26 +265,13 @@ public class MissionService {
     private void storeTasks(Mission mission, TaskGraph graph, int firstPosition) {
         int position = firstPosition;
         for (PlannedTask planned : graph.tasks()) {
-            Task task = newTask(mission, planned.id(), position++, TaskKind.CODE, planned.title(), planned.prompt(), planned.files());
-            task.pendingDeps = planned.dependsOn().size();
-            task.persist();
+            Task.add(mission, planned.id(), position++, TaskKind.CODE, planned.title(), planned.prompt(),
+                    planned.files().isEmpty() ? null : FleetJson.write(planned.files()), planned.dependsOn().size());
             for (String dep : planned.dependsOn()) {
                 TaskEdge.of(mission.id, planned.id(), dep).persist();
             }
         }
-    }
-
-    private static Task newTask(Mission mission, String taskId, int position, TaskKind kind, String title, String prompt, List<String> files) {
-        Task task = new Task();
-        task.missionId = mission.id;
-        task.taskId = taskId;
-        task.position = position;
-        task.kind = kind;
-        task.title = title;
-        task.prompt = prompt;
-        task.files = files.isEmpty() ? null : FleetJson.write(files);
-        task.status = TaskState.PENDING;
-        return task;
+        em.flush(); // the edges' queries do not flush (TaskEdge): they must find these rows in this transaction too
     }
 
     private static String budgetSpent(Mission mission) {
@@ -272,20 +287,7 @@ public class MissionService {
 
     /** What the planning agent is asked: the plan as JSON, in a shape the reviewer validates. */
     private String planningPrompt(MissionSubmitted spec) {
-        return """
-                Plan this coding mission. Read the repository to understand it, but do not change anything.
-
-                Goal:
-                %s
-
-                Reply with the plan as JSON only, in one ```json block: an array of tasks, each
-                {"id": "...", "title": "...", "prompt": "...", "dependsOn": ["..."], "files": ["..."]}
-                - id: 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit; unique.
-                - prompt: complete instructions for a coding agent that sees only the repository and this prompt.
-                - dependsOn: ids of tasks whose changes this task needs; no cycles.
-                - files: the files the task will change; tasks that can run at the same time must not share a file.
-                - At most %d tasks; prefer a few well-cut tasks.
-                """.formatted(spec.goal().strip(), Math.min(maxPlanTasks, 50));
+        return Prompts.render("planning", Map.of("goal", spec.goal().strip(), "maxTasks", Math.min(config.maxPlanTasks(), 50)));
     }
 
     private static String newMissionId() {

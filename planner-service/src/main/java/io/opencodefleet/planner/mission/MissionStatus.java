@@ -7,4 +7,9 @@ public enum MissionStatus {
     public boolean isFinished() {
         return this == SEALED || this == FAILED || this == CANCELLED;
     }
+
+    /** PLANNING and RUNNING move on by themselves; PAUSED waits for a person, finished ones for nothing. */
+    public boolean isActive() {
+        return this == PLANNING || this == RUNNING;
+    }
 }

@@ -1,27 +1,36 @@
 package io.opencodefleet.reviewer.check;
 
 import io.opencodefleet.common.messages.CheckRun;
+import io.opencodefleet.common.messages.Sizes;
+import io.opencodefleet.common.process.ProcessRunner;
+import io.opencodefleet.common.redact.Redactor;
+import io.opencodefleet.common.sandbox.Sandbox;
+import io.opencodefleet.reviewer.ReviewerConfig;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import jakarta.inject.Inject;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Runs a mission's verify commands as {@code sh -c} at the root of a tree, each within the mission's
- * timeout; a command past it is killed with its whole process tree and counts as failed (exit 124).
+ * Runs a mission's verify commands as {@code sh -c} at the root of a tree, each within the mission's timeout; a
+ * command past it is killed with every process it started and counts as failed (exit 124). Checks run contained
+ * ({@link Sandbox}): none of the reviewer's environment (only {@code fleet.reviewer.check-environment}), and with
+ * bubblewrap only this tree writable and nothing else of the machine visible, so one mission's checks cannot touch
+ * another's scratch clone or read the reviewer's secrets. The last {@link Sizes#CHECK_OUTPUT} characters of the
+ * output, with known secrets masked, become the feedback.
  */
 @ApplicationScoped
 public class CheckRunner {
 
-    static final int TAIL_CHARS = 4000;
-    static final int TIMED_OUT = 124;
+    @Inject
+    ReviewerConfig config;
+
+    @Inject
+    Redactor redactor;
+
+    private Sandbox.Mode mode;
 
     /** Runs the commands in order and stops at the first failure; the last run is the failed one, if any. */
     public List<CheckRun> runAll(List<String> commands, Path dir, Duration timeout) {
@@ -37,68 +46,22 @@ public class CheckRunner {
     }
 
     public CheckRun run(String command, Path dir, Duration timeout) {
-        long started = System.nanoTime();
-        ProcessBuilder builder = new ProcessBuilder("sh", "-c", command).directory(dir.toFile()).redirectErrorStream(true);
-        builder.environment().put("CI", "true");
-        try {
-            Process process = builder.start();
-            process.getOutputStream().close();
-            OutputTail tail = new OutputTail(process.getInputStream());
-            tail.start();
-            boolean finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (!finished) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
-                process.destroyForcibly();
-                process.waitFor(10, TimeUnit.SECONDS);
-            }
-            tail.join(5_000);
-            int exit = finished ? process.exitValue() : TIMED_OUT;
-            String output = tail.text() + (finished ? "" : "\n[timed out after " + timeout.toSeconds() + "s]");
-            return new CheckRun(command, exit, (System.nanoTime() - started) / 1_000_000, output);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new CheckRun(command, -1, (System.nanoTime() - started) / 1_000_000, "interrupted");
-        }
+        ProcessRunner.Result result = sandbox(dir).runner(List.of("sh", "-c", command), dir).timeout(timeout).keepLast(Sizes.CHECK_OUTPUT).run();
+        return new CheckRun(command, result.exitCode(), result.durationMs(), redactor.redact(result.output()));
     }
 
-    /** Drains a process's output, keeping only the last {@link #TAIL_CHARS} characters. */
-    private static final class OutputTail extends Thread {
-        private final InputStream in;
-        private final ByteArrayOutputStream kept = new ByteArrayOutputStream();
-
-        OutputTail(InputStream in) {
-            super("check-output");
-            setDaemon(true);
-            this.in = in;
+    private Sandbox sandbox(Path dir) {
+        if (mode == null) {
+            mode = Sandbox.Mode.of(config.sandbox());
         }
-
-        @Override
-        public void run() {
-            byte[] buffer = new byte[8192];
-            try {
-                int n;
-                while ((n = in.read(buffer)) > 0) {
-                    synchronized (kept) {
-                        kept.write(buffer, 0, n);
-                        if (kept.size() > 4 * TAIL_CHARS) {
-                            byte[] all = kept.toByteArray();
-                            kept.reset();
-                            kept.write(all, all.length - 2 * TAIL_CHARS, 2 * TAIL_CHARS);
-                        }
-                    }
-                }
-            } catch (IOException e) {
-                // the process ended or was killed; what was read is the output
+        Sandbox sandbox = Sandbox.of(mode).writable(dir).env("CI", "true").env("HOME", "/tmp");
+        config.checkEnvironment().orElse(List.of()).forEach(name -> {
+            String value = System.getenv(name);
+            if (value != null) {
+                sandbox.env(name, value);
             }
-        }
-
-        String text() {
-            synchronized (kept) {
-                String all = kept.toString(StandardCharsets.UTF_8);
-                return all.length() > TAIL_CHARS ? "..." + all.substring(all.length() - TAIL_CHARS) : all;
-            }
-        }
+        });
+        config.checkReadable().orElse(List.of()).forEach(sandbox::readable);
+        return sandbox;
     }
 }

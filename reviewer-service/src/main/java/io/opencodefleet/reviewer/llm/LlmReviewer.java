@@ -1,25 +1,24 @@
 package io.opencodefleet.reviewer.llm;
 
-import io.opencodefleet.common.messages.TaskResult;
+import io.opencodefleet.common.messages.ReviewRequest;
+import io.opencodefleet.common.messages.Sizes;
 import io.opencodefleet.common.messages.Usage;
-import io.opencodefleet.common.opencode.OpencodeBinary;
 import io.opencodefleet.common.opencode.OpencodeClient;
-import io.opencodefleet.common.opencode.OpencodeEndpoint;
 import io.opencodefleet.common.opencode.OpencodeServer;
-import io.opencodefleet.common.opencode.OpencodeServerSettings;
+import io.opencodefleet.common.opencode.OpencodeServers;
 import io.opencodefleet.common.opencode.OpencodeSession;
 import io.opencodefleet.common.opencode.PromptReply;
-import io.quarkus.runtime.ShutdownEvent;
+import io.opencodefleet.common.prompt.Prompts;
+import io.opencodefleet.reviewer.ReviewerConfig;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.nio.file.Path;
-import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-import org.jboss.logging.Logger;
 
 /**
  * Review by agent: once the checks pass, the reviewer's own OpenCode (the read-only reviewer agent) reads the
@@ -29,27 +28,18 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class LlmReviewer {
 
-    private static final Logger LOG = Logger.getLogger(LlmReviewer.class);
-    private static final Pattern VERDICT = Pattern.compile("VERDICT:\\s*(APPROVE|REJECT)", Pattern.CASE_INSENSITIVE);
+    /** The verdict is the reply's first line and nothing else: a diff quoted later can never decide it. */
+    private static final Pattern VERDICT = Pattern.compile("\\s*VERDICT:\\s*(APPROVE|REJECT)\\s*", Pattern.CASE_INSENSITIVE);
     private static final int MAX_DIFF_CHARS = 60_000;
 
-    @ConfigProperty(name = "fleet.opencode.url")
-    Optional<String> url;
+    @Inject
+    OpencodeServers servers;
 
-    @ConfigProperty(name = "fleet.opencode.password")
-    Optional<String> password;
-
-    @ConfigProperty(name = "fleet.opencode.bin")
-    Optional<String> binary;
-
-    @ConfigProperty(name = "fleet.opencode.home")
-    Path home;
+    @Inject
+    ReviewerConfig config;
 
     @ConfigProperty(name = "fleet.model")
     Optional<String> defaultModel;
-
-    @ConfigProperty(name = "fleet.reviewer.llm-timeout", defaultValue = "15m")
-    Duration timeout;
 
     private OpencodeServer server;
 
@@ -57,16 +47,16 @@ public class LlmReviewer {
     public record Review(boolean approved, String comments, Usage usage) {
     }
 
-    public Review review(TaskResult result, Path tree, String diff) {
+    public Review review(ReviewRequest result, Path tree, String diff) {
         OpencodeClient client = server().client();
         OpencodeSession session = client.createSession(tree, "review " + result.missionId() + "/" + result.taskId() + " a" + result.attempt());
         String model = result.reviewModel() != null ? result.reviewModel() : defaultModel.filter(m -> !m.isBlank()).orElse(null);
         PromptReply reply;
         try {
-            reply = client.promptAsync(session.id(), tree, model, OpencodeServer.REVIEWER_AGENT, prompt(result, diff))
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            reply = client.promptAsync(session, model, OpencodeServer.REVIEWER_AGENT, prompt(result, diff))
+                    .get(config.llmTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            client.abort(session.id(), tree);
+            client.abort(session);
             throw new IllegalStateException("the review agent did not answer: " + e.getMessage(), e);
         }
         if (!reply.completed()) {
@@ -74,49 +64,28 @@ public class LlmReviewer {
         }
         Usage usage = reply.fleetUsage();
         String text = reply.text() == null ? "" : reply.text().strip();
-        Matcher verdict = VERDICT.matcher(text);
-        if (!verdict.find()) {
-            return new Review(false, "The review agent gave no VERDICT line; its answer was:\n" + text, usage);
+        int newline = text.indexOf('\n');
+        String firstLine = newline < 0 ? text : text.substring(0, newline);
+        Matcher verdict = VERDICT.matcher(firstLine);
+        if (!verdict.matches()) {
+            return new Review(false, "The review agent's answer did not start with a line `VERDICT: APPROVE` or `VERDICT: REJECT`;"
+                    + " its answer was:\n" + Sizes.cut(text, Sizes.FEEDBACK), usage);
         }
-        String comments = (text.substring(0, verdict.start()) + text.substring(verdict.end())).strip();
-        return new Review(verdict.group(1).equalsIgnoreCase("APPROVE"), comments, usage);
+        String comments = newline < 0 ? "" : text.substring(newline + 1).strip();
+        return new Review(verdict.group(1).equalsIgnoreCase("APPROVE"), Sizes.cut(comments, Sizes.FEEDBACK), usage);
     }
 
-    static String prompt(TaskResult result, String diff) {
-        String shown = diff.length() > MAX_DIFF_CHARS ? diff.substring(0, MAX_DIFF_CHARS) + "\n[diff cut at " + MAX_DIFF_CHARS + " characters]" : diff;
-        return """
-                Review a change a coding agent made for this task. The working directory holds the merged tree;
-                read any file you need. Do not change anything.
-
-                # Task: %s
-
-                %s
-
-                ## The change
-                ```diff
-                %s
-                ```
-
-                The project's checks passed. Judge whether the change does what the task asks, correctly and completely.
-                Answer with a first line `VERDICT: APPROVE` or `VERDICT: REJECT`, then your comments for the author:
-                for a rejection, exactly what to fix.
-                """.formatted(result.title() == null ? result.taskId() : result.title(), result.prompt() == null ? "" : result.prompt().strip(), shown);
+    static String prompt(ReviewRequest request, String diff) {
+        return Prompts.render("review", Map.of("title", request.title() == null ? request.taskId() : request.title(),
+                "prompt", request.prompt() == null ? "" : request.prompt().strip(), "diff", Sizes.cut(diff, MAX_DIFF_CHARS)));
     }
 
+    /** The review agent's server: not contained (its agent only reads), started with the first review. */
     private synchronized OpencodeServer server() {
         if (server == null) {
-            server = url.isPresent()
-                    ? OpencodeServer.attach(OpencodeEndpoint.of(url.get(), password.orElse(null)))
-                    : OpencodeServer.start(OpencodeServerSettings.of(binary.map(Path::of).orElseGet(OpencodeBinary::locate), home));
-            LOG.infof("Review agent's OpenCode at %s", server.endpoint().baseUri());
+            server = servers.uncontained("reviewer");
         }
         server.ensureHealthy();
         return server;
-    }
-
-    void stop(@Observes ShutdownEvent event) {
-        if (server != null) {
-            server.close();
-        }
     }
 }

@@ -14,6 +14,11 @@ public interface CodingAgent {
      */
     AgentRun start(Path directory, String title, String model, String agent, String prompt, Duration timeout, LongConsumer onTokens);
 
-    /** Where a person can attach to this agent's sessions ({@code opencode attach <url>}), if anywhere. */
-    String attachUrl();
+    /** Where a person can attach to the sessions in {@code directory} ({@code opencode attach <url>}), if anywhere. */
+    String attachUrl(Path directory);
+
+    /** The OpenCode server behind the slot named {@code slot} ({@code slot-1}, ...), for the attach proxy; none by default. */
+    default java.util.Optional<io.opencodefleet.common.opencode.OpencodeEndpoint> endpoint(String slot) {
+        return java.util.Optional.empty();
+    }
 }

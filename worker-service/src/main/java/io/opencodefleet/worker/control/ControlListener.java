@@ -1,15 +1,16 @@
 package io.opencodefleet.worker.control;
 
 import io.opencodefleet.common.messages.ControlCommand;
-import io.opencodefleet.common.messages.InvalidMessageException;
-import io.opencodefleet.common.messages.MessageCodec;
 import io.opencodefleet.worker.task.RunningTasks;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
-/** Hears {@code fleet.control} (a consumer group of its own per worker, so every worker hears every command). */
+/**
+ * Hears {@code fleet.control} (a consumer group of its own per worker, so every worker hears every command): a
+ * mission's cancel, or the stop of an attempt a newer one replaced.
+ */
 @ApplicationScoped
 public class ControlListener {
 
@@ -19,17 +20,14 @@ public class ControlListener {
     RunningTasks running;
 
     @Incoming("control")
-    public void onCommand(String json) {
-        ControlCommand command;
-        try {
-            command = MessageCodec.decode(json, ControlCommand.class);
-        } catch (InvalidMessageException e) {
-            LOG.warnf("Ignoring an invalid control command: %s", e.getMessage());
-            return;
+    public void onCommand(ControlCommand command) {
+        if (command == null) {
+            return; // not a command this worker can read; the planner alone writes fleet.control
         }
-        if (command.command() == ControlCommand.Command.CANCEL) {
-            int aborted = running.cancel(command.missionId(), command.taskId());
-            LOG.infof("Cancel for mission %s: aborted %d running session(s)", command.missionId(), aborted);
+        int stopped = running.apply(command);
+        if (stopped > 0) {
+            LOG.infof("Control %s for %s%s: stopped %d run(s)", command.command(), command.missionId(),
+                    command.taskId() == null ? "" : "/" + command.taskId() + " up to attempt " + command.attempt(), stopped);
         }
     }
 }

@@ -1,0 +1,81 @@
+package io.opencodefleet.common.git;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
+
+/**
+ * One bare mirror per repository on this host, which new clones borrow objects from: a repository crosses the
+ * network whole once per worker or reviewer, and after that each clone fetches only what is new. Clones copy the
+ * borrowed objects in ({@code --dissociate}), so a sandboxed agent or check that sees only its own tree still has
+ * a complete repository, and removing a mirror never breaks a clone. A mirror that cannot be made or updated is
+ * only a lost optimisation: the clone then goes to the remote for everything.
+ */
+public final class RepositoryMirrors {
+
+    private static final Logger LOG = Logger.getLogger(RepositoryMirrors.class);
+
+    private final Path root;
+    private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
+
+    public RepositoryMirrors(Path root) {
+        this.root = root.toAbsolutePath().normalize();
+    }
+
+    /** Clones {@code url} into {@code dir}, borrowing from the repository's mirror (made or updated first). */
+    public GitWorkspace clone(String url, Path dir) {
+        return GitWorkspace.clone(url, dir, updated(url));
+    }
+
+    /** The mirror of {@code url}, up to date, or null when it could not be made. */
+    Path updated(String url) {
+        Path mirror = root.resolve(nameOf(url));
+        synchronized (locks.computeIfAbsent(url, key -> new Object())) {
+            try {
+                if (Files.isDirectory(mirror)) {
+                    try {
+                        GitWorkspace.at(mirror).updateMirror();
+                        return mirror;
+                    } catch (GitException e) {
+                        if (e.remote()) {
+                            throw e; // the remote's trouble: the mirror is fine, the clone will say why it failed
+                        }
+                        LOG.warnf("The mirror of %s is broken (%s); making it again", url, e.getMessage());
+                        GitWorkspace.delete(mirror);
+                    }
+                }
+                // Made aside and moved in whole: a process killed mid-clone leaves no half mirror under the name.
+                Path partial = root.resolve(".partial-" + UUID.randomUUID());
+                try {
+                    GitWorkspace.mirror(url, partial);
+                    Files.move(partial, mirror, StandardCopyOption.ATOMIC_MOVE);
+                } finally {
+                    GitWorkspace.delete(partial);
+                }
+                return mirror;
+            } catch (GitException | UncheckedIOException | IOException e) {
+                LOG.warnf("No mirror of %s (%s); cloning without one", url, e.getMessage());
+                return null;
+            }
+        }
+    }
+
+    /** A directory name per URL that no URL can steer out of the root. */
+    static String nameOf(String url) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(url.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 12) + ".git";
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
