@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 import io.smallrye.mutiny.subscription.Cancellable;
@@ -102,6 +103,10 @@ class OpencodeServerTest {
         PromptReply reply;
         try (AutoCloseable subscription = listen(session, seen::add)) {
             reply = client.prompt(session, ScriptedModelConfig.MODEL, "Please do task c.");
+            // the stream runs beside the reply: the session's last usage update may arrive just after it
+            long input = reply.usage().input();
+            eventually(() -> seen.stream().flatMap(e -> e.sessionUsage().stream())
+                    .anyMatch(usage -> usage.tokens().input() >= input));
         }
         report("first task in a new directory: %d ms", (System.nanoTime() - started) / 1_000_000);
 
@@ -146,6 +151,7 @@ class OpencodeServerTest {
         PromptReply reply;
         try (AutoCloseable subscription = listen(session, event -> event.status().ifPresent(statuses::add))) {
             reply = client.prompt(session, ScriptedModelConfig.MODEL, "This task is rate limited.");
+            eventually(() -> statuses.contains("idle"));
         }
 
         assertThat(reply.completed()).as("error: %s", reply.error()).isTrue();
@@ -283,6 +289,14 @@ class OpencodeServerTest {
         assertThat(wrongPassword.healthy(Duration.ofSeconds(2))).isFalse();
         assertThatThrownBy(wrongPassword::version).isInstanceOf(OpencodeException.class)
                 .satisfies(e -> assertThat(((OpencodeException) e).status()).isEqualTo(401));
+    }
+
+    /** Waits up to 10 s for what the event stream delivers beside a reply; the assertions that follow tell. */
+    static void eventually(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
     }
 
     static void report(String format, Object... args) {
