@@ -13,7 +13,9 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -74,6 +76,8 @@ public class OpencodeClient {
     }
 
     private final Supplier<OpencodeEndpoint> endpoint;
+    /** Sessions said to have ended ({@link #sessionEnded}), oldest first, not deleted yet. */
+    private final Deque<OpencodeSession> ended = new ArrayDeque<>();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -133,6 +137,29 @@ public class OpencodeClient {
     public boolean abort(OpencodeSession session) {
         return Boolean.TRUE.equals(await(send("POST", "/session/" + session.id() + "/abort", session.directory(), null,
                 CALL_TIMEOUT, Boolean.class)));
+    }
+
+    /**
+     * Says that {@code session} ended, and deletes the sessions that ended before the {@code keep} most recent ones
+     * ({@code DELETE /session/:id}, which takes their sub-sessions along): OpenCode's database keeps every session's
+     * messages until then, so a long-lived server would grow on disk with every task. Only sessions said to have
+     * ended are deleted, never a running one; one that cannot be deleted now (the server went away) is left there.
+     */
+    public void sessionEnded(OpencodeSession session, int keep) {
+        List<OpencodeSession> expired = new ArrayList<>();
+        synchronized (ended) {
+            ended.addLast(session);
+            while (ended.size() > Math.max(0, keep)) {
+                expired.add(ended.removeFirst());
+            }
+        }
+        for (OpencodeSession old : expired) {
+            try {
+                await(send("DELETE", "/session/" + old.id(), null, null, CALL_TIMEOUT, Boolean.class));
+            } catch (OpencodeException e) {
+                LOG.debugf("Session %s was not deleted: %s", old.id(), e.getMessage());
+            }
+        }
     }
 
     /** {@code GET /session/{id}/message}: every message of the session with its parts. */

@@ -29,6 +29,13 @@ public interface OpencodeConfig {
     @WithDefault("4096")
     long maxRssMb();
 
+    /**
+     * How many ended sessions a server keeps for a person to look at ({@code bin/fleet attach}); the fleet deletes the
+     * older ones it ran, since OpenCode's database keeps every session's messages (disk grows with every task otherwise).
+     */
+    @WithDefault("20")
+    int keptSessions();
+
     /** How long {@code opencode serve} may take to start and answer. */
     @WithDefault("60s")
     Duration startupTimeout();

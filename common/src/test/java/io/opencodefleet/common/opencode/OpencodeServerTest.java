@@ -237,6 +237,32 @@ class OpencodeServerTest {
     }
 
     @Test
+    void endedSessionsBeyondTheMostRecentAreDeletedInEveryProjectAndRunningOnesNever(@TempDir Path dir) throws Exception {
+        Path one = gitRepository(dir.resolve("one"));
+        Path other = Files.createDirectories(dir.resolve("other"));
+        Files.writeString(other.resolve("other.txt"), "another project, another root commit\n");
+        run(other, "git", "init", "-q");
+        run(other, "git", "add", ".");
+        run(other, "git", "-c", "user.name=Other", "-c", "user.email=other@example.invalid", "commit", "-q", "-m", "other");
+        OpencodeClient client = server.client();
+        OpencodeSession running = client.createSession(one, "running");
+        List<OpencodeSession> ended = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            OpencodeSession session = client.createSession(i % 2 == 0 ? one : other.toRealPath(), "ended " + i);
+            ended.add(session);
+            client.sessionEnded(session, 2);
+        }
+
+        for (OpencodeSession session : ended.subList(0, 3)) {
+            assertThatThrownBy(() -> client.messages(session)).as("%s was deleted", session.title())
+                    .isInstanceOf(OpencodeException.class).hasMessageContaining("404");
+        }
+        for (OpencodeSession session : List.of(ended.get(3), ended.get(4), running)) {
+            assertThat(client.messages(session)).as("%s was kept", session.title()).isEmpty();
+        }
+    }
+
+    @Test
     void aServerThatFailedAPromptItselfIsRestartedBeforeTheNextOne(@TempDir Path dir) throws Exception {
         try (ManagedOpencodeServer own = OpencodeServer.start(settings(dir.resolve("opencode")))) {
             long firstPid = own.pid().orElseThrow();

@@ -67,17 +67,36 @@ public final class WorkerOverheadBenchmark {
             System.out.println("slot reused, by step (medians):");
             STEPS.forEach((name, stats) -> System.out.printf("  %-50s %7.1f ms%n", name, stats.median()));
 
-            // Memory as work grows: the server's resident memory (with its children) over many tasks in one slot.
-            StringBuilder rss = new StringBuilder(String.format("OpenCode server RSS over %d tasks in one slot (MiB):", rssTasks));
-            for (int i = 1; i <= rssTasks; i++) {
-                if (i == 1 || i % 100 == 0) {
-                    rss.append(String.format(" %d: %.0f", i - 1, server.residentBytes() / 1048576.0));
+            // Memory and disk as work grows: the server's resident memory (with its children) and its state directory
+            // (OpenCode's database of sessions) over many tasks in one slot; first keeping every session, then deleting
+            // all but the 20 most recent after each task, as the worker does (fleet.opencode.kept-sessions).
+            Path state = root.resolve("opencode");
+            for (int kept : new int[] {Integer.MAX_VALUE, 20}) {
+                String policy = kept == Integer.MAX_VALUE ? "every session kept" : "the " + kept + " most recent sessions kept";
+                StringBuilder rss = new StringBuilder(String.format("OpenCode server RSS over %d tasks in one slot, %s (MiB):", rssTasks, policy));
+                StringBuilder disk = new StringBuilder(String.format("OpenCode state directory over the same tasks (MiB):"));
+                for (int i = 0; i <= rssTasks; i++) {
+                    if (i % 100 == 0 || i == rssTasks) {
+                        rss.append(String.format(" %d: %.0f", i, server.residentBytes() / 1048576.0));
+                        disk.append(String.format(" %d: %.1f", i, sizeOf(state) / 1048576.0));
+                    }
+                    if (i < rssTasks) {
+                        runReused(client, slot, warmRuns + 1 + i + (kept == 20 ? rssTasks : 0));
+                        if (kept != Integer.MAX_VALUE) {
+                            client.sessionEnded(lastSession, kept);
+                        }
+                    }
                 }
-                runReused(client, slot, warmRuns + i);
+                System.out.println(rss.append(" (the server process and its children)"));
+                System.out.println(disk);
             }
-            rss.append(String.format(" %d: %.0f (the server process and its children)", rssTasks,
-                    server.residentBytes() / 1048576.0));
-            System.out.println(rss);
+        }
+    }
+
+    /** Bytes of the regular files under {@code dir}. */
+    private static long sizeOf(Path dir) throws java.io.IOException {
+        try (var files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
         }
     }
 
@@ -100,6 +119,8 @@ public final class WorkerOverheadBenchmark {
     /** Where the reused-slot path spends its time, step by step (medians printed with the results). */
     private static final Map<String, Stats> STEPS = new LinkedHashMap<>();
 
+    private static OpencodeSession lastSession;
+
     /** The worker's path in a slot directory kept across tasks: reset to the base instead of a fresh clone. */
     private static double runReused(OpencodeClient client, Path dir, int i) {
         long started = System.nanoTime();
@@ -111,6 +132,7 @@ public final class WorkerOverheadBenchmark {
         git.git("clean", "-fdxq");
         step(i, "workspace reset (fetch, checkout, clean)", mark);
         OpencodeSession session = client.createSession(dir, "bench reused " + i);
+        lastSession = session;
         step(i, "session create", mark);
         PromptReply reply = client.prompt(session, ScriptedModelConfig.MODEL, "Write out.txt");
         if (!reply.completed() || !Files.exists(dir.resolve("out.txt"))) {

@@ -83,8 +83,26 @@ class ChaosTest {
         });
     }
 
+    /**
+     * The worker lives on while its OpenCode dies under a running prompt (the OOM killer's way): the attempt fails
+     * as the fleet's trouble, not the agent's, and the slot's server is started again before the next session.
+     */
     @Test
     @Order(2)
+    void killNineOfAWorkersOpenCodeMidPrompt() {
+        scenario("opencode-kill", () -> {
+            awaitWorkerBusy("worker-1");
+            List<ProcessHandle> servers = fleet.devstack().process("worker-1").orElseThrow().descendants()
+                    .filter(p -> p.info().commandLine().map(line -> line.contains("opencode") && line.contains(" serve ")).orElse(false))
+                    .toList();
+            assertThat(servers).as("worker-1's OpenCode servers").isNotEmpty();
+            servers.forEach(ProcessHandle::destroyForcibly);
+            assertThat(fleet.devstack().isRunning("worker-1")).as("the worker itself lives on").isTrue();
+        });
+    }
+
+    @Test
+    @Order(3)
     void killNineOfThePlanner() {
         scenario("planner-kill", () -> {
             fleet.devstack().kill("planner");
@@ -94,7 +112,7 @@ class ChaosTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void killNineOfTheReviewer() {
         scenario("reviewer-kill", () -> {
             awaitState("REVIEWING");
@@ -105,7 +123,7 @@ class ChaosTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void killNineOfTheBroker() {
         scenario("broker-kill", () -> {
             fleet.devstack().kill("broker");
@@ -115,7 +133,7 @@ class ChaosTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void postgresRestarted() {
         scenario("postgres-restart", () -> {
             fleet.devstack().stopPostgres();
@@ -125,7 +143,7 @@ class ChaosTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void downAndUpOnTheSameState() {
         scenario("down-up", () -> {
             var settings = fleet.devstack().settings();
@@ -136,7 +154,7 @@ class ChaosTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aWorkerSigtermedMidTaskHandsItsWorkBack() {
         scenario("worker-sigterm", () -> {
             awaitWorkerBusy("worker-1");
@@ -146,7 +164,7 @@ class ChaosTest {
     }
 
     @Test
-    @Order(8)
+    @Order(9)
     void workersAddedAndTakenAwayMidRunLikeKeda() {
         scenario("scale", () -> {
             String added = fleet.devstack().addWorker();

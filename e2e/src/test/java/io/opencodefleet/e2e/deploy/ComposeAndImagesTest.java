@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.utils.AppInfoParser;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -98,6 +99,19 @@ class ComposeAndImagesTest {
         }));
         assertThat(problems).isEmpty();
         assertThat(services().path("planner").path("ports").toString()).contains("127.0.0.1:8080:8080");
+    }
+
+    /**
+     * The services' consumers speak the consumer group protocol of Kafka 4 ({@code group.protocol=consumer}), which
+     * a 3.x broker refuses: the brokers compose and Strimzi run are the release the clients and tests are built with.
+     */
+    @Test
+    void theBrokersRunTheKafkaReleaseTheClientsAreBuiltWith() {
+        String clients = AppInfoParser.getVersion();
+        assertThat(services().path("kafka").path("image").asText()).isEqualTo("apache/kafka:" + clients);
+        JsonNode strimzi = Kustomization.readAll(ROOT.resolve("deploy/k8s/base/kafka/kafka.yaml")).stream()
+                .filter(doc -> doc.path("kind").asText().equals("Kafka")).findFirst().orElseThrow();
+        assertThat(strimzi.path("spec").path("kafka").path("version").asText()).isEqualTo(clients);
     }
 
     @Test

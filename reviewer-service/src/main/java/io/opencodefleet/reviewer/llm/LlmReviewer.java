@@ -4,6 +4,7 @@ import io.opencodefleet.common.messages.ReviewRequest;
 import io.opencodefleet.common.messages.Sizes;
 import io.opencodefleet.common.messages.Usage;
 import io.opencodefleet.common.opencode.OpencodeClient;
+import io.opencodefleet.common.opencode.OpencodeConfig;
 import io.opencodefleet.common.opencode.OpencodeServer;
 import io.opencodefleet.common.opencode.OpencodeServers;
 import io.opencodefleet.common.opencode.OpencodeSession;
@@ -38,6 +39,9 @@ public class LlmReviewer {
     @Inject
     ReviewerConfig config;
 
+    @Inject
+    OpencodeConfig opencode;
+
     @ConfigProperty(name = "fleet.model")
     Optional<String> defaultModel;
 
@@ -58,6 +62,8 @@ public class LlmReviewer {
         } catch (Exception e) {
             client.abort(session);
             throw new IllegalStateException("the review agent did not answer: " + e.getMessage(), e);
+        } finally {
+            client.sessionEnded(session, opencode.keptSessions());
         }
         if (!reply.completed()) {
             throw new IllegalStateException("the review agent failed: " + reply.error().name() + ": " + reply.error().message());

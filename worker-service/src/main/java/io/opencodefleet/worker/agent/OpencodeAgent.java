@@ -3,6 +3,7 @@ package io.opencodefleet.worker.agent;
 import io.opencodefleet.common.health.Dependencies;
 import io.opencodefleet.common.messages.Usage;
 import io.opencodefleet.common.opencode.OpencodeClient;
+import io.opencodefleet.common.opencode.OpencodeConfig;
 import io.opencodefleet.common.opencode.OpencodeEndpoint;
 import io.opencodefleet.common.opencode.OpencodeException;
 import io.opencodefleet.common.opencode.OpencodeServer;
@@ -60,6 +61,9 @@ public class OpencodeAgent implements CodingAgent {
 
     @Inject
     OpencodeServers servers;
+
+    @Inject
+    OpencodeConfig opencode;
 
     @Inject
     Dependencies readiness;
@@ -142,7 +146,8 @@ public class OpencodeAgent implements CodingAgent {
                     .with(event -> event.sessionUsage().ifPresent(usage -> onTokens.accept(usage.tokens().total())));
             String chosenModel = model != null && !model.isBlank() ? model : config.model().filter(m -> !m.isBlank()).orElse(null);
             CompletableFuture<PromptReply> reply = client.promptAsync(session, chosenModel, agent, prompt);
-            reply.whenComplete((answer, failure) -> slot.active().decrementAndGet());
+            reply.whenComplete((answer, failure) -> slot.active().decrementAndGet())
+                    .whenCompleteAsync((answer, failure) -> client.sessionEnded(session, opencode.keptSessions()));
             return new Run(slot.server(), session, reply, timeout, progress);
         } catch (RuntimeException e) {
             slot.active().decrementAndGet();
