@@ -11,6 +11,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 import org.jboss.logging.Logger;
 
 /**
@@ -23,12 +24,27 @@ import org.jboss.logging.Logger;
 public final class RepositoryMirrors {
 
     private static final Logger LOG = Logger.getLogger(RepositoryMirrors.class);
+    /** A mirror being made: cloned aside under this prefix, then moved to its name. */
+    private static final String PARTIAL = ".partial-";
 
     private final Path root;
     private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
 
+    /** The mirrors under {@code root}, a directory of this process's own; half-made ones a killed process left are removed. */
     public RepositoryMirrors(Path root) {
         this.root = root.toAbsolutePath().normalize();
+        removeHalfMade();
+    }
+
+    private void removeHalfMade() {
+        if (!Files.isDirectory(root)) {
+            return;
+        }
+        try (Stream<Path> children = Files.list(root)) {
+            children.filter(child -> child.getFileName().toString().startsWith(PARTIAL)).forEach(GitWorkspace::delete);
+        } catch (IOException | UncheckedIOException e) {
+            LOG.warnf("Could not remove the half-made mirrors under %s: %s", root, e.getMessage());
+        }
     }
 
     /** Clones {@code url} into {@code dir}, borrowing from the repository's mirror (made or updated first). */
@@ -54,7 +70,7 @@ public final class RepositoryMirrors {
                     }
                 }
                 // Made aside and moved in whole: a process killed mid-clone leaves no half mirror under the name.
-                Path partial = root.resolve(".partial-" + UUID.randomUUID());
+                Path partial = root.resolve(PARTIAL + UUID.randomUUID());
                 try {
                     GitWorkspace.mirror(url, partial);
                     Files.move(partial, mirror, StandardCopyOption.ATOMIC_MOVE);

@@ -73,6 +73,23 @@ class GitWorkspaceTest {
     }
 
     @Test
+    void aMirrorHalfMadeByAKilledProcessIsRemovedWhenTheNextOneStarts() throws Exception {
+        origin();
+        String url = tmp.resolve("origin.git").toUri().toString();
+        Path root = tmp.resolve("mirrors");
+        Path halfMade = root.resolve(".partial-0f6c2d9e");
+        GitWorkspace.at(tmp).git("clone", "--quiet", "--mirror", url, halfMade.toString());
+
+        RepositoryMirrors mirrors = new RepositoryMirrors(root);
+
+        assertThat(halfMade).doesNotExist();
+        assertThat(mirrors.clone(url, tmp.resolve("clone")).head()).isEqualTo(GitWorkspace.at(tmp.resolve("seed")).head());
+        try (var left = Files.list(root)) {
+            assertThat(left.map(p -> p.getFileName().toString())).containsExactly(RepositoryMirrors.nameOf(url));
+        }
+    }
+
+    @Test
     void aRepositoryThatCannotBeMirroredIsClonedWithoutAMirror() throws Exception {
         origin();
         Path root = tmp.resolve("not-a-directory");
