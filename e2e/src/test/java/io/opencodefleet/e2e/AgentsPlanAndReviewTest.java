@@ -9,7 +9,9 @@ import io.opencodefleet.common.messages.TaskStatus;
 import io.opencodefleet.common.messages.Topics;
 import io.opencodefleet.devstack.git.LocalRepository;
 import io.opencodefleet.testkit.kafka.KafkaBroker;
-import io.opencodefleet.testkit.kafka.TopicReader;
+import io.opencodefleet.testkit.kafka.Records;
+import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import io.opencodefleet.devstack.model.Match;
 import io.opencodefleet.devstack.model.RecordedRequest;
 import io.opencodefleet.devstack.model.Rule;
@@ -58,7 +60,8 @@ class AgentsPlanAndReviewTest {
 
     private static ScriptedModel model;
     private static LocalFleet fleet;
-    private TopicReader topics;
+    private KafkaCompanion kafka;
+    private ConsumerTask<String, String> read;
     private LocalRepository repo;
 
     @BeforeAll
@@ -99,13 +102,14 @@ class AgentsPlanAndReviewTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        topics = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.RESULTS);
+        kafka = new KafkaCompanion(KafkaBroker.shared().bootstrapServers());
+        read = kafka.consumeStrings().fromTopics(Topics.RESULTS);
         repo = LocalRepository.create(Files.createTempDirectory("e2e-agents-"), Map.of("README.md", "# Sample\n"));
     }
 
     @AfterEach
     void tearDown() {
-        topics.close();
+        kafka.close();
     }
 
     private String mission(String id, String body) {
@@ -192,8 +196,11 @@ class AgentsPlanAndReviewTest {
         fleet.submit(mission(id, """
                 "goal":"Hang","verify":{"commands":["true"]},"plan":[{"id":"hang","prompt":"[[hang]] never finishes"}]"""));
         fleet.awaitStatus(id, MISSION_TIME, "RUNNING");
-        org.awaitility.Awaitility.await().atMost(MISSION_TIME).until(() ->
-                "RUNNING".equals(task(LocalFleet.json(fleet.get("/api/v1/missions/" + id).body()), "hang").path("status").asText()));
+        // RUNNING comes with the first heartbeat; the session (and so the attach URL) with a later one.
+        org.awaitility.Awaitility.await().atMost(MISSION_TIME).until(() -> {
+            JsonNode running = task(LocalFleet.json(fleet.get("/api/v1/missions/" + id).body()), "hang");
+            return "RUNNING".equals(running.path("status").asText()) && !running.path("opencodeSession").asText().isEmpty();
+        });
 
         // While it runs, an operator attaches through the worker's proxy with the fleet's token; nobody else can.
         JsonNode hang = task(LocalFleet.json(fleet.get("/api/v1/missions/" + id).body()), "hang");
@@ -209,7 +216,7 @@ class AgentsPlanAndReviewTest {
         long cancelled = System.nanoTime();
         assertThat(fleet.post("/api/v1/missions/" + id + "/cancel", null).statusCode()).isEqualTo(200);
         // Stated bound: the worker reports the aborted session within 20 s of the cancel (measured: about 1 s).
-        TaskResult result = MessageCodec.decode(topics.await(r -> id.equals(r.key()) && r.value().contains("\"CANCELLED\""),
+        TaskResult result = MessageCodec.decode(Records.await(read, r -> id.equals(r.key()) && r.value().contains("\"CANCELLED\""),
                 Duration.ofSeconds(20)).value(), TaskResult.class);
         System.out.printf("cancel -> CANCELLED result in %d ms%n", (System.nanoTime() - cancelled) / 1_000_000);
         assertThat(result.status()).isEqualTo(TaskStatus.CANCELLED);

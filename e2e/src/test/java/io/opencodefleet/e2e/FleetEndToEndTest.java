@@ -9,7 +9,10 @@ import io.opencodefleet.common.messages.MissionEvent;
 import io.opencodefleet.common.messages.Topics;
 import io.opencodefleet.devstack.git.LocalRepository;
 import io.opencodefleet.testkit.kafka.KafkaBroker;
-import io.opencodefleet.testkit.kafka.TopicReader;
+import io.opencodefleet.testkit.kafka.Records;
+import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import io.opencodefleet.devstack.model.Match;
 import io.opencodefleet.devstack.model.RecordedRequest;
 import io.opencodefleet.devstack.model.Rule;
@@ -51,7 +54,8 @@ class FleetEndToEndTest {
 
     private static ScriptedModel model;
     private static LocalFleet fleet;
-    private TopicReader topics;
+    private KafkaCompanion kafka;
+    private ConsumerTask<String, String> read;
     private LocalRepository repo;
 
     @BeforeAll
@@ -83,14 +87,15 @@ class FleetEndToEndTest {
 
     @BeforeEach
     void setUp(TestInfo test) throws Exception {
-        topics = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.EVENTS, Topics.dlq(Topics.MISSIONS));
+        kafka = new KafkaCompanion(KafkaBroker.shared().bootstrapServers());
+        read = kafka.consumeStrings().fromTopics(Topics.EVENTS, Topics.dlq(Topics.MISSIONS));
         Path root = Files.createTempDirectory("e2e-repo-");
         repo = LocalRepository.create(root, Map.of("check.sh", CHECK_SCRIPT, "README.md", "# Sample project\n"));
     }
 
     @AfterEach
     void tearDown() {
-        topics.close();
+        kafka.close();
     }
 
     static String mission(String id, String repoUrl, String plan) {
@@ -174,11 +179,11 @@ class FleetEndToEndTest {
     @Test
     void anAssignmentDeliveredTwiceIsDoneAndMergedOnce() {
         String id = "twice-" + UUID.randomUUID().toString().substring(0, 6);
-        try (TopicReader tasks = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.TASKS)) {
+        try (ConsumerTask<String, String> tasks = kafka.consumeStrings().fromTopics(Topics.TASKS)) {
             assertThat(fleet.submit(mission(id, repo.url(), "[" + task("p") + "]")).statusCode()).isEqualTo(202);
-            ConsumerRecord<String, String> assignment = tasks.await(r -> r.value().contains("\"" + id + "\""), Duration.ofSeconds(60));
+            ConsumerRecord<String, String> assignment = Records.await(tasks, r -> r.value().contains("\"" + id + "\""), Duration.ofSeconds(60));
             // What Kafka does after a rebalance or a crash: the same record once more.
-            tasks.send(Topics.TASKS, assignment.key(), assignment.value());
+            send(Topics.TASKS, assignment.key(), assignment.value());
         }
         JsonNode view = awaitFinished(id);
         assertThat(view.path("status").asText()).as(fleet.logs()).isEqualTo("SEALED");
@@ -194,20 +199,20 @@ class FleetEndToEndTest {
         assertThat(readJson(cyclic.body()).path("error").asText()).isEqualTo("plan: dependency cycle a -> b -> a");
 
         String key = "malformed-" + UUID.randomUUID().toString().substring(0, 6);
-        topics.send(Topics.MISSIONS, key, "{\"goal\":\"no repo\"}");
-        ConsumerRecord<String, String> dead = topics.await(r -> r.topic().equals(Topics.dlq(Topics.MISSIONS)) && key.equals(r.key()), Duration.ofSeconds(60));
+        send(Topics.MISSIONS, key, "{\"goal\":\"no repo\"}");
+        ConsumerRecord<String, String> dead = Records.await(read, r -> r.topic().equals(Topics.dlq(Topics.MISSIONS)) && key.equals(r.key()), Duration.ofSeconds(60));
         assertThat(new String(dead.headers().lastHeader("dead-letter-reason").value(), StandardCharsets.UTF_8)).contains("repo: must not be null");
 
         String id = "after-bad-" + UUID.randomUUID().toString().substring(0, 6);
-        topics.send(Topics.MISSIONS, id, mission(id, repo.url(), "[" + task("a") + "]"));
+        send(Topics.MISSIONS, id, mission(id, repo.url(), "[" + task("a") + "]"));
         assertThat(awaitFinished(id).path("status").asText()).as(fleet.logs()).isEqualTo("SEALED");
         assertThat(repo.read("fleet/" + id, "a.txt")).isEqualTo("a");
     }
 
     /** Every task's events come dispatched → started → succeeded/rejected, dependents after their dependencies. */
     private void assertValidEventOrder(String id, Map<String, List<String>> dependsOn) {
-        topics.await(r -> r.topic().equals(Topics.EVENTS) && id.equals(r.key()) && r.value().contains("\"SEALED\""), Duration.ofSeconds(30));
-        List<MissionEvent> events = topics.records().stream().filter(r -> r.topic().equals(Topics.EVENTS) && id.equals(r.key()))
+        Records.await(read, r -> r.topic().equals(Topics.EVENTS) && id.equals(r.key()) && r.value().contains("\"SEALED\""), Duration.ofSeconds(30));
+        List<MissionEvent> events = read.getRecords().stream().filter(r -> r.topic().equals(Topics.EVENTS) && id.equals(r.key()))
                 .map(r -> MessageCodec.decode(r.value(), MissionEvent.class)).toList();
         List<String> seq = events.stream().map(e -> e.event() + (e.taskId() == null ? "" : ":" + e.taskId() + ":" + e.attempt())).toList();
         assertThat(seq.get(0)).isEqualTo("SUBMITTED");
@@ -256,5 +261,9 @@ class FleetEndToEndTest {
 
     private static JsonNode readJson(String body) {
         return LocalFleet.json(body);
+    }
+
+    private void send(String topic, String key, String value) {
+        kafka.produceStrings().fromRecords(new ProducerRecord<>(topic, key, value)).awaitCompletion();
     }
 }

@@ -20,7 +20,10 @@ import io.opencodefleet.common.messages.Usage;
 import io.opencodefleet.common.messages.Verdict;
 import io.opencodefleet.testkit.kafka.KafkaBroker;
 import io.opencodefleet.testkit.kafka.KafkaBrokerResource;
-import io.opencodefleet.testkit.kafka.TopicReader;
+import io.opencodefleet.testkit.kafka.Records;
+import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import io.opencodefleet.testkit.postgres.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -60,17 +63,19 @@ class DeadlinesTest {
     }
 
     private static final Duration WAIT = Duration.ofSeconds(60);
-    private TopicReader topics;
+    private KafkaCompanion kafka;
+    private ConsumerTask<String, String> read;
 
     @BeforeEach
     void connect() {
         ApiTokens.useFullToken();
-        topics = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.TASKS, Topics.REVIEWS, Topics.CONTROL);
+        kafka = new KafkaCompanion(KafkaBroker.shared().bootstrapServers());
+        read = kafka.consumeStrings().fromTopics(Topics.TASKS, Topics.REVIEWS, Topics.CONTROL);
     }
 
     @AfterEach
     void disconnect() {
-        topics.close();
+        kafka.close();
         MissionCounts.assertConsistent();
     }
 
@@ -81,7 +86,7 @@ class DeadlinesTest {
         heartbeat(a1);
         TaskAssignment a2 = assignment(id, "a", 2); // no more heartbeats: the lease expires
         assertThat(a2.branch()).endsWith("/a/a2");
-        ControlCommand stop = MessageCodec.decode(topics.await(r -> r.topic().equals(Topics.CONTROL) && id.equals(r.key())
+        ControlCommand stop = MessageCodec.decode(Records.await(read, r -> r.topic().equals(Topics.CONTROL) && id.equals(r.key())
                 && r.value().contains("\"taskId\":\"a\""), WAIT).value(), ControlCommand.class);
         assertThat(stop.attempt()).isEqualTo(1);
         assertThat(stop.reason()).contains("lease expired");
@@ -99,7 +104,7 @@ class DeadlinesTest {
         String id = submit("lost-task");
         TaskAssignment first = assignment(id, "a", 1);
         swallow(Topics.TASKS, Topics.WORKERS_GROUP, id); // a worker took it, committed, and said nothing
-        List<TaskAssignment> sent = topics.awaitCount(r -> isAssignment(r, id, "a", 1), 2, WAIT).stream()
+        List<TaskAssignment> sent = Records.awaitCount(read, r -> isAssignment(r, id, "a", 1), 2, WAIT).stream()
                 .map(r -> MessageCodec.decode(r.value(), TaskAssignment.class)).toList();
         assertThat(sent).extracting(TaskAssignment::branch).containsOnly(first.branch());
         approve(first);
@@ -114,12 +119,12 @@ class DeadlinesTest {
         result(a, TaskStatus.SUCCEEDED, null);
         review(id, "a", 1);
         swallow(Topics.REVIEWS, Topics.REVIEWERS_GROUP, id);
-        topics.awaitCount(r -> isReview(r, id, "a", 1), 2, WAIT);
+        Records.awaitCount(read, r -> isReview(r, id, "a", 1), 2, WAIT);
         verdict(id, "a", 1, Verdict.APPROVED);
 
         review(id, "_seal", 1);
         swallow(Topics.REVIEWS, Topics.REVIEWERS_GROUP, id);
-        topics.awaitCount(r -> isReview(r, id, "_seal", 1), 2, WAIT);
+        Records.awaitCount(read, r -> isReview(r, id, "_seal", 1), 2, WAIT);
         verdict(id, "_seal", 1, Verdict.APPROVED);
         awaitStatus(id, "SEALED");
     }
@@ -153,7 +158,7 @@ class DeadlinesTest {
     }
 
     private TaskAssignment assignment(String missionId, String taskId, int attempt) {
-        return MessageCodec.decode(topics.await(r -> isAssignment(r, missionId, taskId, attempt), WAIT).value(), TaskAssignment.class);
+        return MessageCodec.decode(Records.await(read, r -> isAssignment(r, missionId, taskId, attempt), WAIT).value(), TaskAssignment.class);
     }
 
     private static boolean isAssignment(ConsumerRecord<String, String> r, String missionId, String taskId, int attempt) {
@@ -173,22 +178,22 @@ class DeadlinesTest {
     }
 
     private ReviewRequest review(String missionId, String taskId, int attempt) {
-        return MessageCodec.decode(topics.await(r -> isReview(r, missionId, taskId, attempt), WAIT).value(), ReviewRequest.class);
+        return MessageCodec.decode(Records.await(read, r -> isReview(r, missionId, taskId, attempt), WAIT).value(), ReviewRequest.class);
     }
 
     private void heartbeat(TaskAssignment task) {
-        topics.send(Topics.PROGRESS, task.taskId(), FleetJson.write(new TaskProgress(task.missionId(), task.taskId(), task.attempt(),
+        send(Topics.PROGRESS, task.taskId(), FleetJson.write(new TaskProgress(task.missionId(), task.taskId(), task.attempt(),
                 "test-worker", "agent", 1, Instant.now(), null, null)));
     }
 
     private void result(TaskAssignment task, TaskStatus status, ErrorInfo error) {
-        topics.send(Topics.RESULTS, task.missionId(), FleetJson.write(TaskResult.of(task, status,
+        send(Topics.RESULTS, task.missionId(), FleetJson.write(TaskResult.of(task, status,
                 status == TaskStatus.SUCCEEDED ? task.branch() : null, status == TaskStatus.SUCCEEDED ? PlannerFlowTest.commit(task.branch()) : null,
                 List.of(), "did it", null, new Usage(1, 1, 0), 10, "test-worker", "ses", error)));
     }
 
     private void verdict(String missionId, String taskId, int attempt, Verdict verdict) {
-        topics.send(Topics.VERDICTS, missionId, FleetJson.write(new ReviewVerdict(missionId, taskId, attempt, verdict,
+        send(Topics.VERDICTS, missionId, FleetJson.write(new ReviewVerdict(missionId, taskId, attempt, verdict,
                 verdict == Verdict.ERROR ? "the git remote did not answer" : null,
                 verdict == Verdict.APPROVED ? PlannerFlowTest.commit("merged-" + taskId + attempt) : null, List.of(), List.of(), null)));
     }
@@ -225,5 +230,9 @@ class DeadlinesTest {
             assertThat(seen).as("the mission's record reached the group").isTrue();
             consumer.commitSync();
         }
+    }
+
+    private void send(String topic, String key, String value) {
+        kafka.produceStrings().fromRecords(new ProducerRecord<>(topic, key, value)).awaitCompletion();
     }
 }

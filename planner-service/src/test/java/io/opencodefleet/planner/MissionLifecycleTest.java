@@ -22,7 +22,10 @@ import io.opencodefleet.common.messages.Verdict;
 import io.opencodefleet.planner.api.Roles;
 import io.opencodefleet.testkit.kafka.KafkaBroker;
 import io.opencodefleet.testkit.kafka.KafkaBrokerResource;
-import io.opencodefleet.testkit.kafka.TopicReader;
+import io.opencodefleet.testkit.kafka.Records;
+import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import io.opencodefleet.testkit.postgres.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -50,7 +53,8 @@ import org.junit.jupiter.api.Test;
 class MissionLifecycleTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private TopicReader topics;
+    private KafkaCompanion kafka;
+    private ConsumerTask<String, String> read;
 
     @TestHTTPResource("/api/v1/missions")
     URI missionsUri;
@@ -58,12 +62,13 @@ class MissionLifecycleTest {
     @BeforeEach
     void connect() {
         ApiTokens.useFullToken();
-        topics = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.TASKS, Topics.EVENTS, Topics.REVIEWS);
+        kafka = new KafkaCompanion(KafkaBroker.shared().bootstrapServers());
+        read = kafka.consumeStrings().fromTopics(Topics.TASKS, Topics.EVENTS, Topics.REVIEWS);
     }
 
     @AfterEach
     void disconnect() {
-        topics.close();
+        kafka.close();
         MissionCounts.assertConsistent();
     }
 
@@ -171,7 +176,7 @@ class MissionLifecycleTest {
                 .map(line -> MessageCodec.decode(line.substring(5).strip(), MissionEvent.class)).toList());
         verdict(a, Verdict.APPROVED, null, null, Usage.ZERO);
         ReviewRequest sealRequest = reviewRequest(id, "_seal", 1);
-        topics.send(Topics.VERDICTS, id, FleetJson.write(new ReviewVerdict(id, sealRequest.taskId(), sealRequest.attempt(), Verdict.APPROVED,
+        send(Topics.VERDICTS, id, FleetJson.write(new ReviewVerdict(id, sealRequest.taskId(), sealRequest.attempt(), Verdict.APPROVED,
                 null, PlannerFlowTest.commit("sealed"), List.of(), null, null)));
 
         List<MissionEvent> events = received.get(WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
@@ -194,8 +199,10 @@ class MissionLifecycleTest {
         assertThat(ids).as("each event's SSE id is its seq").containsExactlyElementsOf(rest.stream().map(MissionEvent::seq).toList());
         given().header("Last-Event-ID", events.get(events.size() - 1).seq()).get("/api/v1/missions/" + id + "/events")
                 .then().statusCode(200).body(org.hamcrest.Matchers.not(org.hamcrest.Matchers.containsString("data:")));
-        given().header("Last-Event-ID", "yesterday").get("/api/v1/missions/" + id + "/events")
-                .then().statusCode(400).body(org.hamcrest.Matchers.containsString("Last-Event-ID"));
+        for (String notAnEventId : List.of("yesterday", "-1", "9223372036854775808")) {
+            given().header("Last-Event-ID", notAnEventId).get("/api/v1/missions/" + id + "/events")
+                    .then().statusCode(400).body(org.hamcrest.Matchers.containsString("Last-Event-ID"));
+        }
     }
 
     private static String mission(String id, String plan, String extra) {
@@ -204,13 +211,13 @@ class MissionLifecycleTest {
     }
 
     private List<TaskAssignment> assignmentsOf(String missionId) {
-        return topics.records().stream().filter(r -> r.topic().equals(Topics.TASKS))
+        return read.getRecords().stream().filter(r -> r.topic().equals(Topics.TASKS))
                 .map(r -> MessageCodec.decode(r.value(), TaskAssignment.class))
                 .filter(t -> t.missionId().equals(missionId)).toList();
     }
 
     private TaskAssignment assignment(String missionId, String taskId, int attempt) {
-        return MessageCodec.decode(topics.await(r -> {
+        return MessageCodec.decode(Records.await(read, r -> {
             if (!r.topic().equals(Topics.TASKS)) {
                 return false;
             }
@@ -220,7 +227,7 @@ class MissionLifecycleTest {
     }
 
     private List<MissionEvent> events(String missionId) {
-        return topics.records().stream().filter(r -> r.topic().equals(Topics.EVENTS) && missionId.equals(r.key()))
+        return read.getRecords().stream().filter(r -> r.topic().equals(Topics.EVENTS) && missionId.equals(r.key()))
                 .map(r -> MessageCodec.decode(r.value(), MissionEvent.class)).toList();
     }
 
@@ -229,24 +236,28 @@ class MissionLifecycleTest {
         TaskResult result = TaskResult.of(task, TaskStatus.SUCCEEDED, task.branch(), task.kind() == TaskKind.PLAN ? null
                 : PlannerFlowTest.commit(task.taskId() + task.attempt()), List.of(), "did " + task.taskId(), plan, usage, 100,
                 "test-worker", "ses", null);
-        topics.send(Topics.RESULTS, task.missionId(), FleetJson.write(result));
+        send(Topics.RESULTS, task.missionId(), FleetJson.write(result));
         ReviewRequest request = reviewRequest(task.missionId(), task.taskId(), task.attempt());
         if (task.kind() == TaskKind.PLAN) {
             assertThat(request.kind()).isEqualTo(ReviewRequest.Kind.PLAN);
             assertThat(request.plan()).isEqualTo(plan);
         }
-        topics.send(Topics.VERDICTS, task.missionId(), FleetJson.write(new ReviewVerdict(task.missionId(), task.taskId(), task.attempt(),
+        send(Topics.VERDICTS, task.missionId(), FleetJson.write(new ReviewVerdict(task.missionId(), task.taskId(), task.attempt(),
                 verdict, feedback, verdict == Verdict.APPROVED && task.kind() == TaskKind.CODE ? PlannerFlowTest.commit("m" + task.taskId()) : null,
                 List.of(), List.of(), null)));
     }
 
     private ReviewRequest reviewRequest(String missionId, String taskId, int attempt) {
-        return MessageCodec.decode(topics.await(r -> {
+        return MessageCodec.decode(Records.await(read, r -> {
             if (!r.topic().equals(Topics.REVIEWS) || !missionId.equals(r.key())) {
                 return false;
             }
             ReviewRequest request = MessageCodec.decode(r.value(), ReviewRequest.class);
             return request.taskId().equals(taskId) && request.attempt() == attempt;
         }, WAIT).value(), ReviewRequest.class);
+    }
+
+    private void send(String topic, String key, String value) {
+        kafka.produceStrings().fromRecords(new ProducerRecord<>(topic, key, value)).awaitCompletion();
     }
 }

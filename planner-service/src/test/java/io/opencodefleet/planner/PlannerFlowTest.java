@@ -20,7 +20,10 @@ import io.opencodefleet.common.messages.Usage;
 import io.opencodefleet.common.messages.Verdict;
 import io.opencodefleet.testkit.kafka.KafkaBroker;
 import io.opencodefleet.testkit.kafka.KafkaBrokerResource;
-import io.opencodefleet.testkit.kafka.TopicReader;
+import io.opencodefleet.testkit.kafka.Records;
+import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import io.opencodefleet.testkit.postgres.PostgresResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -44,18 +47,20 @@ import org.junit.jupiter.api.Test;
 class PlannerFlowTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
-    private TopicReader topics;
+    private KafkaCompanion kafka;
+    private ConsumerTask<String, String> read;
 
     @BeforeEach
     void connect() {
         ApiTokens.useFullToken();
-        topics = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.TASKS, Topics.EVENTS, Topics.REVIEWS,
+        kafka = new KafkaCompanion(KafkaBroker.shared().bootstrapServers());
+        read = kafka.consumeStrings().fromTopics(Topics.TASKS, Topics.EVENTS, Topics.REVIEWS,
                 Topics.CONTROL, Topics.dlq(Topics.MISSIONS));
     }
 
     @AfterEach
     void disconnect() {
-        topics.close();
+        kafka.close();
         MissionCounts.assertConsistent();
     }
 
@@ -107,7 +112,7 @@ class PlannerFlowTest {
         ReviewRequest sealRequest = reviewRequest(id, "_seal", 1);
         assertThat(sealRequest.kind()).isEqualTo(ReviewRequest.Kind.SEAL);
         assertThat(sealRequest.verify().commands()).containsExactly("true");
-        topics.send(Topics.VERDICTS, id, FleetJson.write(new ReviewVerdict(id, sealRequest.taskId(), sealRequest.attempt(), Verdict.APPROVED,
+        send(Topics.VERDICTS, id, FleetJson.write(new ReviewVerdict(id, sealRequest.taskId(), sealRequest.attempt(), Verdict.APPROVED,
                 null, commit("seal"), List.of(), null, null)));
 
         await().atMost(WAIT).untilAsserted(() -> given().get("/api/v1/missions/" + id).then()
@@ -136,7 +141,7 @@ class PlannerFlowTest {
                 .body("status", equalTo("FAILED"))
                 .body("statusReason", containsString("task x failed after 2 attempts"))
                 .body("tasks.find { it.taskId == 'y' }.status", equalTo("CANCELLED")));
-        topics.await(r -> r.topic().equals(Topics.CONTROL) && id.equals(r.key()) && r.value().contains("CANCEL"), WAIT);
+        Records.await(read, r -> r.topic().equals(Topics.CONTROL) && id.equals(r.key()) && r.value().contains("CANCEL"), WAIT);
     }
 
     @Test
@@ -145,7 +150,7 @@ class PlannerFlowTest {
         given().contentType("application/json").body(mission(id, DIAMOND, 3)).post("/api/v1/missions").then().statusCode(202);
         assignment(id, "a", 1);
         given().contentType("application/json").body("{}").post("/api/v1/missions/" + id + "/cancel").then().statusCode(200).body("status", equalTo("CANCELLED"));
-        topics.await(r -> r.topic().equals(Topics.CONTROL) && id.equals(r.key()), WAIT);
+        Records.await(read, r -> r.topic().equals(Topics.CONTROL) && id.equals(r.key()), WAIT);
         given().contentType("application/json").body("{}").post("/api/v1/missions/nope/cancel").then().statusCode(404).body("error", containsString("nope"));
     }
 
@@ -158,14 +163,38 @@ class PlannerFlowTest {
                 .post("/api/v1/missions").then().statusCode(400).body("error", containsString("repo.url: must not be blank"));
         given().get("/api/v1/missions/ghost").then().statusCode(404);
 
-        topics.send(Topics.MISSIONS, "broken", "{not json");
+        send(Topics.MISSIONS, "broken", "{not json");
         String id = "after-bad-" + UUID.randomUUID().toString().substring(0, 8);
-        topics.send(Topics.MISSIONS, null, mission(id, DIAMOND, 3));
-        ConsumerRecord<String, String> dead = topics.await(r -> r.topic().equals(Topics.dlq(Topics.MISSIONS)) && "broken".equals(r.key()), WAIT);
+        send(Topics.MISSIONS, null, mission(id, DIAMOND, 3));
+        ConsumerRecord<String, String> dead = Records.await(read, r -> r.topic().equals(Topics.dlq(Topics.MISSIONS)) && "broken".equals(r.key()), WAIT);
         assertThat(dead.value()).isEqualTo("{not json");
         assertThat(new String(dead.headers().lastHeader("dead-letter-reason").value(), StandardCharsets.UTF_8)).contains("not valid JSON");
         assignment(id, "a", 1);
         given().get("/api/v1/missions/" + id).then().statusCode(200).body("status", equalTo("RUNNING"));
+    }
+
+    @Test
+    void assignmentsAreDealtEvenlyOverTheTaskPartitionsWhateverTheirTaskIds() {
+        // Many missions reuse the same few task ids: hashed by key, "t0" of every mission would land on one partition
+        // (so on one worker). Dealt in turn, 16 tasks of four missions fill the 4 partitions of fleet.tasks evenly.
+        List<String> ids = new java.util.ArrayList<>();
+        String plan = "[" + java.util.stream.IntStream.range(0, 4).mapToObj(i -> "{\"id\":\"t" + i + "\",\"prompt\":\"do " + i + "\"}")
+                .collect(java.util.stream.Collectors.joining(",")) + "]";
+        for (int i = 0; i < 4; i++) {
+            String id = "spread-" + i + "-" + UUID.randomUUID().toString().substring(0, 6);
+            ids.add(id);
+            given().contentType("application/json").body(mission(id, plan, 3)).post("/api/v1/missions").then().statusCode(202);
+        }
+        List<ConsumerRecord<String, String>> dealt = Records.awaitCount(read, r -> r.topic().equals(Topics.TASKS)
+                && ids.contains(MessageCodec.decode(r.value(), TaskAssignment.class).missionId()), 16, WAIT);
+        java.util.Map<Integer, Long> perPartition = dealt.stream().collect(java.util.stream.Collectors.groupingBy(ConsumerRecord::partition,
+                java.util.stream.Collectors.counting()));
+        // Even within two (another test's resent assignment may be dealt in between); hashed, they came in fours.
+        assertThat(perPartition).as("assignments per partition of fleet.tasks").hasSize(4);
+        assertThat(java.util.Collections.max(perPartition.values()) - java.util.Collections.min(perPartition.values()))
+                .as("assignments per partition %s", perPartition).isLessThanOrEqualTo(2);
+        assertThat(dealt).allSatisfy(r -> assertThat(r.key()).as("the key stays the task id").isEqualTo(
+                MessageCodec.decode(r.value(), TaskAssignment.class).taskId()));
     }
 
     private TaskAssignment assignment(String missionId, String taskId, int attempt) {
@@ -173,13 +202,13 @@ class PlannerFlowTest {
     }
 
     private List<TaskAssignment> assignments(String missionId) {
-        return topics.records().stream().filter(r -> r.topic().equals(Topics.TASKS))
+        return read.getRecords().stream().filter(r -> r.topic().equals(Topics.TASKS))
                 .map(r -> MessageCodec.decode(r.value(), TaskAssignment.class))
                 .filter(t -> t.missionId().equals(missionId)).toList();
     }
 
     private List<TaskAssignment> assignmentsMatching(String missionId, java.util.function.Predicate<TaskAssignment> match, int count) {
-        return topics.awaitCount(r -> {
+        return Records.awaitCount(read, r -> {
             if (!r.topic().equals(Topics.TASKS)) {
                 return false;
             }
@@ -189,12 +218,12 @@ class PlannerFlowTest {
     }
 
     private List<MissionEvent> events(String missionId) {
-        return topics.records().stream().filter(r -> r.topic().equals(Topics.EVENTS) && missionId.equals(r.key()))
+        return read.getRecords().stream().filter(r -> r.topic().equals(Topics.EVENTS) && missionId.equals(r.key()))
                 .map(r -> MessageCodec.decode(r.value(), MissionEvent.class)).toList();
     }
 
     private void heartbeat(TaskAssignment task) {
-        topics.send(Topics.PROGRESS, task.taskId(), FleetJson.write(new TaskProgress(task.missionId(), task.taskId(), task.attempt(),
+        send(Topics.PROGRESS, task.taskId(), FleetJson.write(new TaskProgress(task.missionId(), task.taskId(), task.attempt(),
                 "test-worker", "model", 10, Instant.now(), null, null)));
     }
 
@@ -205,17 +234,17 @@ class PlannerFlowTest {
     private void verdict(TaskAssignment task, Verdict verdict, String feedback, String summary) {
         TaskResult result = TaskResult.of(task, TaskStatus.SUCCEEDED, task.branch(), commit(task.taskId() + task.attempt()),
                 List.of(task.taskId() + ".txt"), summary, null, new Usage(10, 5, 0.001), 100, "test-worker", "ses", null);
-        boolean asked = topics.records().stream().anyMatch(r -> isReviewRequest(r, task.missionId(), task.taskId(), task.attempt()));
+        boolean asked = read.getRecords().stream().anyMatch(r -> isReviewRequest(r, task.missionId(), task.taskId(), task.attempt()));
         if (!asked) {
-            topics.send(Topics.RESULTS, task.missionId(), FleetJson.write(result));
+            send(Topics.RESULTS, task.missionId(), FleetJson.write(result));
             reviewRequest(task.missionId(), task.taskId(), task.attempt());
         }
-        topics.send(Topics.VERDICTS, task.missionId(), FleetJson.write(new ReviewVerdict(task.missionId(), task.taskId(), task.attempt(),
+        send(Topics.VERDICTS, task.missionId(), FleetJson.write(new ReviewVerdict(task.missionId(), task.taskId(), task.attempt(),
                 verdict, feedback, verdict == Verdict.APPROVED ? commit("m" + task.taskId()) : null, List.of(), List.of(), null)));
     }
 
     private ReviewRequest reviewRequest(String missionId, String taskId, int attempt) {
-        return MessageCodec.decode(topics.await(r -> isReviewRequest(r, missionId, taskId, attempt), WAIT).value(), ReviewRequest.class);
+        return MessageCodec.decode(Records.await(read, r -> isReviewRequest(r, missionId, taskId, attempt), WAIT).value(), ReviewRequest.class);
     }
 
     private static boolean isReviewRequest(ConsumerRecord<String, String> record, String missionId, String taskId, int attempt) {
@@ -229,5 +258,9 @@ class PlannerFlowTest {
     /** A commit id made from a label, as git would print one. */
     static String commit(String label) {
         return String.format("%040x", new java.math.BigInteger(1, label.getBytes(StandardCharsets.UTF_8))).substring(0, 40);
+    }
+
+    private void send(String topic, String key, String value) {
+        kafka.produceStrings().fromRecords(new ProducerRecord<>(topic, key, value)).awaitCompletion();
     }
 }

@@ -14,7 +14,10 @@ import io.opencodefleet.common.messages.VerifySpec;
 import io.opencodefleet.devstack.git.LocalRepository;
 import io.opencodefleet.testkit.kafka.KafkaBroker;
 import io.opencodefleet.testkit.kafka.KafkaBrokerResource;
-import io.opencodefleet.testkit.kafka.TopicReader;
+import io.opencodefleet.testkit.kafka.Records;
+import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.nio.charset.StandardCharsets;
@@ -41,20 +44,22 @@ class ReviewFlowTest {
     // The project's check: every numbers/*.txt holds a positive integer.
     private static final String CHECK = "for f in numbers/*.txt; do n=$(cat $f); [ \"$n\" -gt 0 ] || { echo \"$f holds $n, not a positive number\"; exit 1; }; done";
 
-    private TopicReader topics;
+    private KafkaCompanion kafka;
+    private ConsumerTask<String, String> read;
     private LocalRepository repo;
     private String missionId;
 
     @BeforeEach
     void setUp() throws Exception {
-        topics = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.VERDICTS, Topics.dlq(Topics.REVIEWS));
+        kafka = new KafkaCompanion(KafkaBroker.shared().bootstrapServers());
+        read = kafka.consumeStrings().fromTopics(Topics.VERDICTS, Topics.dlq(Topics.REVIEWS));
         missionId = "rv-" + UUID.randomUUID().toString().substring(0, 8);
         repo = LocalRepository.create(Files.createTempDirectory("reviewer-test"), Map.of("numbers/one.txt", "1\n", "README.md", "numbers\n"));
     }
 
     @AfterEach
     void tearDown() {
-        topics.close();
+        kafka.close();
     }
 
     @Test
@@ -156,8 +161,8 @@ class ReviewFlowTest {
 
     @Test
     void aMalformedRequestGoesToTheDlqAndTheQueueGoesOn() {
-        topics.send(Topics.REVIEWS, missionId, "{\"type\":\"ReviewRequest\",\"taskId\":\"x\"}");
-        ConsumerRecord<String, String> dead = topics.await(r -> r.topic().equals(Topics.dlq(Topics.REVIEWS)) && missionId.equals(r.key()), WAIT);
+        send(Topics.REVIEWS, missionId, "{\"type\":\"ReviewRequest\",\"taskId\":\"x\"}");
+        ConsumerRecord<String, String> dead = Records.await(read, r -> r.topic().equals(Topics.dlq(Topics.REVIEWS)) && missionId.equals(r.key()), WAIT);
         assertThat(new String(dead.headers().lastHeader("dead-letter-reason").value(), StandardCharsets.UTF_8))
                 .contains("missionId: must not be blank");
         String commit = repo.commitOnBranch("fleet-tasks/" + missionId + "/a/a1", "main", Map.of("numbers/two.txt", "2\n"), "add two");
@@ -173,9 +178,9 @@ class ReviewFlowTest {
         for (String id : List.of("../victim-" + missionId, victim.toString(), "..", "a/../../victim-" + missionId)) {
             String forged = FleetJson.write(merge(missionId, "a", 1, "0123456789abcdef0123456789abcdef01234567"))
                     .replace("\"missionId\":\"" + missionId + "\"", "\"missionId\":" + FleetJson.write(id));
-            topics.send(Topics.REVIEWS, missionId, forged);
+            send(Topics.REVIEWS, missionId, forged);
         }
-        List<ConsumerRecord<String, String>> dead = topics.awaitCount(r -> r.topic().equals(Topics.dlq(Topics.REVIEWS))
+        List<ConsumerRecord<String, String>> dead = Records.awaitCount(read, r -> r.topic().equals(Topics.dlq(Topics.REVIEWS))
                 && missionId.equals(r.key()), 4, WAIT);
         assertThat(dead).allSatisfy(r -> assertThat(new String(r.headers().lastHeader("dead-letter-reason").value(), StandardCharsets.UTF_8))
                 .startsWith("missionId: must be"));
@@ -194,9 +199,13 @@ class ReviewFlowTest {
 
     private ReviewVerdict review(ReviewRequest request) {
         String mission = request.missionId();
-        int before = (int) topics.records().stream().filter(r -> r.topic().equals(Topics.VERDICTS) && mission.equals(r.key())).count();
-        topics.send(Topics.REVIEWS, mission, FleetJson.write(request));
-        List<ConsumerRecord<String, String>> verdicts = topics.awaitCount(r -> r.topic().equals(Topics.VERDICTS) && mission.equals(r.key()), before + 1, WAIT);
+        int before = (int) read.getRecords().stream().filter(r -> r.topic().equals(Topics.VERDICTS) && mission.equals(r.key())).count();
+        send(Topics.REVIEWS, mission, FleetJson.write(request));
+        List<ConsumerRecord<String, String>> verdicts = Records.awaitCount(read, r -> r.topic().equals(Topics.VERDICTS) && mission.equals(r.key()), before + 1, WAIT);
         return MessageCodec.decode(verdicts.get(before).value(), ReviewVerdict.class);
+    }
+
+    private void send(String topic, String key, String value) {
+        kafka.produceStrings().fromRecords(new ProducerRecord<>(topic, key, value)).awaitCompletion();
     }
 }

@@ -41,7 +41,8 @@ public class ScriptedAgent implements CodingAgent {
     }
 
     @Override
-    public AgentRun start(Path dir, String title, String model, String agent, String prompt, Duration timeout, LongConsumer onTokens) {
+    public AgentRun start(Path dir, String missionId, String title, String model, String agent, String prompt, Duration timeout,
+            LongConsumer onTokens) {
         started.incrementAndGet();
         CompletableFuture<AgentRun.Outcome> done = new CompletableFuture<>();
         String session = "ses_" + started.get();
@@ -93,6 +94,14 @@ public class ScriptedAgent implements CodingAgent {
             deleteTree(dir.resolve(".git"));
         }
         if (prompt.contains("[[plant]]")) {
+            // Refs and object sources the next mission's agent would otherwise inherit; planted before the hooks below,
+            // which would run in this agent's own git.
+            git(dir, "branch", "planted-branch");
+            git(dir, "tag", "planted-tag");
+            Files.writeString(dir.resolve("stashed.txt"), "stash me\n");
+            git(dir, "stash", "push", "--include-untracked", "--quiet");
+            Files.createDirectories(dir.resolve("nested/objects"));
+            Files.writeString(dir.resolve(".git/objects/info/alternates"), dir.resolve("nested/objects") + "\n");
             Path marker = Path.of(System.getProperty("java.io.tmpdir"), "fleet-worker-planted-" + ProcessHandle.current().pid());
             String script = "#!/bin/sh\ntouch " + marker + "\n";
             Path hook = dir.resolve(".git/hooks/post-checkout");
@@ -105,6 +114,10 @@ public class ScriptedAgent implements CodingAgent {
                     + "[core]\n\tfsmonitor = " + dir.resolve(".git/fsmonitor.sh") + "\n\thooksPath = " + hook.getParent() + "\n");
             Files.createDirectories(dir.resolve("nested/.git"));
         }
+        if (prompt.contains("[[list-refs]]")) {
+            String refs = gitOutput(dir, "for-each-ref", "--format=%(refname)");
+            Files.writeString(dir.resolve("refs.txt"), refs + (Files.exists(dir.resolve(".git/objects/info/alternates")) ? "alternates\n" : ""));
+        }
         for (String line : prompt.split("\n")) {
             if (line.startsWith("[[write ")) {
                 String file = line.substring(8, line.indexOf("]]"));
@@ -113,20 +126,25 @@ public class ScriptedAgent implements CodingAgent {
         }
         if (prompt.contains("[[commit]]")) {
             git(dir, "add", "--all");
-            git(dir, "-c", "user.name=agent", "-c", "user.email=agent@localhost", "commit", "--quiet", "-m", "the agent's own commit");
+            git(dir, "commit", "--quiet", "-m", "the agent's own commit");
         }
         return new AgentRun.Outcome(AgentRun.Ending.ANSWERED, "done: " + prompt.lines().findFirst().orElse(""), usage, null, false);
     }
 
     private static void git(Path dir, String... args) throws Exception {
-        String[] command = new String[args.length + 1];
-        command[0] = "git";
-        System.arraycopy(args, 0, command, 1, args.length);
+        gitOutput(dir, args);
+    }
+
+    private static String gitOutput(Path dir, String... args) throws Exception {
+        String[] command = new String[args.length + 5];
+        System.arraycopy(new String[] {"git", "-c", "user.name=agent", "-c", "user.email=agent@localhost"}, 0, command, 0, 5);
+        System.arraycopy(args, 0, command, 5, args.length);
         Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-        process.getInputStream().readAllBytes();
+        String output = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         if (process.waitFor() != 0) {
-            throw new IllegalStateException("git " + String.join(" ", args) + " failed");
+            throw new IllegalStateException("git " + String.join(" ", args) + " failed: " + output);
         }
+        return output;
     }
 
     private static void deleteTree(Path dir) {

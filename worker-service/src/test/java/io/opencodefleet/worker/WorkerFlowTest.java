@@ -15,7 +15,10 @@ import io.opencodefleet.common.messages.Topics;
 import io.opencodefleet.devstack.git.LocalRepository;
 import io.opencodefleet.testkit.kafka.KafkaBroker;
 import io.opencodefleet.testkit.kafka.KafkaBrokerResource;
-import io.opencodefleet.testkit.kafka.TopicReader;
+import io.opencodefleet.testkit.kafka.Records;
+import io.smallrye.reactive.messaging.kafka.companion.ConsumerTask;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -45,20 +48,22 @@ class WorkerFlowTest {
     @Inject
     ScriptedAgent agent;
 
-    private TopicReader topics;
+    private KafkaCompanion kafka;
+    private ConsumerTask<String, String> read;
     private LocalRepository repo;
     private String missionId;
 
     @BeforeEach
     void setUp() throws Exception {
-        topics = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.RESULTS, Topics.PROGRESS);
+        kafka = new KafkaCompanion(KafkaBroker.shared().bootstrapServers());
+        read = kafka.consumeStrings().fromTopics(Topics.RESULTS, Topics.PROGRESS);
         missionId = "wk-" + UUID.randomUUID().toString().substring(0, 8);
         repo = LocalRepository.create(Files.createTempDirectory("worker-test"), Map.of("README.md", "# sample\n"));
     }
 
     @AfterEach
     void tearDown() {
-        topics.close();
+        kafka.close();
     }
 
     @Test
@@ -71,15 +76,15 @@ class WorkerFlowTest {
         assertThat(repo.log(result.branch(), "%(trailers:key=Fleet-Mission,valueonly,separator=)|%(trailers:key=Fleet-Task,valueonly,separator=)|%(trailers:key=Fleet-Attempt,valueonly,separator=)", "-1"))
                 .containsExactly(missionId + "|a|1");
         assertThat(result.usage().inputTokens()).isEqualTo(10);
-        assertThat(topics.records()).anySatisfy(r -> assertThat(r.topic()).isEqualTo(Topics.PROGRESS));
+        assertThat(read.getRecords()).anySatisfy(r -> assertThat(r.topic()).isEqualTo(Topics.PROGRESS));
     }
 
     @Test
     void anAssignmentDeliveredTwiceAtOnceRunsOnceAndBothAnswersNameOneCommit() {
         int before = agent.starts();
         TaskAssignment task = assignment("twice", 1, "[[slow]]\n[[write t.txt]]");
-        topics.send(Topics.TASKS, task.taskId(), FleetJson.write(task));
-        topics.send(Topics.TASKS, task.taskId(), FleetJson.write(task));
+        send(Topics.TASKS, task.taskId(), FleetJson.write(task));
+        send(Topics.TASKS, task.taskId(), FleetJson.write(task));
         List<TaskResult> results = results("twice", 1, 2);
         assertThat(results).extracting(TaskResult::commit).containsOnly(results.get(0).commit()).doesNotContainNull();
         assertThat(agent.starts() - before).isEqualTo(1);
@@ -100,9 +105,9 @@ class WorkerFlowTest {
     @Test
     void aStopForASupersededAttemptEndsItAndItsResultSaysCancelled() {
         TaskAssignment task = assignment("stuck", 1, "[[hang]]");
-        topics.send(Topics.TASKS, task.taskId(), FleetJson.write(task));
-        topics.await(r -> r.topic().equals(Topics.PROGRESS) && r.value().contains("\"stuck\"") && r.value().contains("\"agent\""), WAIT);
-        topics.send(Topics.CONTROL, missionId, FleetJson.write(new ControlCommand(missionId, ControlCommand.Command.CANCEL, "stuck",
+        send(Topics.TASKS, task.taskId(), FleetJson.write(task));
+        Records.await(read, r -> r.topic().equals(Topics.PROGRESS) && r.value().contains("\"stuck\"") && r.value().contains("\"agent\""), WAIT);
+        send(Topics.CONTROL, missionId, FleetJson.write(new ControlCommand(missionId, ControlCommand.Command.CANCEL, "stuck",
                 "attempt 2 replaced it", Instant.now(), 1)));
         TaskResult result = results("stuck", 1, 1).get(0);
         assertThat(result.status()).isEqualTo(TaskStatus.CANCELLED);
@@ -139,10 +144,12 @@ class WorkerFlowTest {
         Files.deleteIfExists(marker);
         TaskResult planted = run(assignment("plant", 1, "[[plant]]\n[[write p.txt]]"));
         assertThat(planted.status()).isEqualTo(TaskStatus.SUCCEEDED);
-        TaskResult next = run(assignment("next", 1, "[[write n.txt]]"));
+        TaskResult next = run(assignment("next", 1, "[[write n.txt]]\n[[list-refs]]"));
         assertThat(next.status()).isEqualTo(TaskStatus.SUCCEEDED);
-        assertThat(next.changedFiles()).containsExactly("n.txt");
+        assertThat(next.changedFiles()).containsExactlyInAnyOrder("n.txt", "refs.txt");
         assertThat(marker).as("no planted hook or fsmonitor ran in the fleet's git").doesNotExist();
+        assertThat(repo.read(next.branch(), "refs.txt").lines()).as("refs the next attempt sees: its branch and where it starts, no planted branch, tag, stash or alternates")
+                .containsExactlyInAnyOrder("refs/heads/" + next.branch(), "refs/remotes/origin/main");
     }
 
     private TaskAssignment assignment(String taskId, int attempt, String prompt) {
@@ -152,17 +159,21 @@ class WorkerFlowTest {
     }
 
     private TaskResult run(TaskAssignment task) {
-        topics.send(Topics.TASKS, task.taskId(), FleetJson.write(task));
+        send(Topics.TASKS, task.taskId(), FleetJson.write(task));
         return results(task.taskId(), task.attempt(), 1).get(0);
     }
 
     private List<TaskResult> results(String taskId, int attempt, int count) {
-        return topics.awaitCount(r -> {
+        return Records.awaitCount(read, r -> {
             if (!r.topic().equals(Topics.RESULTS) || !missionId.equals(r.key())) {
                 return false;
             }
             TaskResult result = MessageCodec.decode(r.value(), TaskResult.class);
             return result.taskId().equals(taskId) && result.attempt() == attempt;
         }, count, WAIT).stream().map(r -> MessageCodec.decode(r.value(), TaskResult.class)).toList();
+    }
+
+    private void send(String topic, String key, String value) {
+        kafka.produceStrings().fromRecords(new ProducerRecord<>(topic, key, value)).awaitCompletion();
     }
 }

@@ -178,6 +178,27 @@ public final class GitWorkspace {
         git("clean", "-ffdxq");
     }
 
+    /**
+     * Deletes every ref but {@code keep} (full names: {@code refs/heads/…}, {@code refs/remotes/origin/…}) and every
+     * reflog: branches, tags and stashes an earlier attempt left behind, and the remote-tracking branches of other
+     * missions it fetched, are gone, so nothing of one attempt shows in (or is pushed by) the next.
+     */
+    public void keepOnlyRefs(java.util.Set<String> keep) {
+        StringBuilder deletes = new StringBuilder();
+        for (String ref : lines(git("for-each-ref", "--format=%(refname)"))) {
+            if (!keep.contains(ref)) {
+                deletes.append("delete ").append(ref).append('\n');
+            }
+        }
+        if (!deletes.isEmpty()) {
+            ProcessRunner.Result result = execWithInput(LOCAL_TIMEOUT, deletes.toString(), "update-ref", "--no-deref", "--stdin");
+            if (!result.succeeded()) {
+                throw new GitException("update-ref --stdin", result.exitCode(), result.output(), false);
+            }
+        }
+        git("reflog", "expire", "--expire=now", "--expire-unreachable=now", "--all");
+    }
+
     /** What a merge did: {@code merged} holds the new head, or {@code conflicts} the files that clashed. */
     public record MergeOutcome(String merged, List<String> conflicts) {
         public boolean clean() {
@@ -260,10 +281,15 @@ public final class GitWorkspace {
     }
 
     private ProcessRunner.Result exec(Duration timeout, String... args) {
+        return execWithInput(timeout, null, args);
+    }
+
+    private ProcessRunner.Result execWithInput(Duration timeout, String input, String... args) {
         List<String> command = new ArrayList<>(args.length + SAFE.size() + 1);
         command.add("git");
         command.addAll(SAFE);
         command.addAll(List.of(args));
-        return ProcessRunner.command(command).in(dir).env(environment).timeout(timeout).run();
+        ProcessRunner runner = ProcessRunner.command(command).in(dir).env(environment).timeout(timeout);
+        return (input == null ? runner : runner.input(input)).run();
     }
 }

@@ -162,6 +162,24 @@ public class OpencodeClient {
         }
     }
 
+    /**
+     * Deletes every session the server holds for {@code directory} ({@code GET /session}, then {@code DELETE} each);
+     * returns how many. A session that cannot be deleted fails the call: what it holds must not outlive it.
+     */
+    public int deleteSessions(Path directory) {
+        Session[] sessions = await(send("GET", "/session", directory, null, CALL_TIMEOUT, Session[].class));
+        if (sessions == null) {
+            return 0;
+        }
+        for (Session session : sessions) {
+            await(send("DELETE", "/session/" + session.id(), directory, null, CALL_TIMEOUT, Boolean.class));
+        }
+        synchronized (ended) {
+            ended.clear();
+        }
+        return sessions.length;
+    }
+
     /** {@code GET /session/{id}/message}: every message of the session with its parts. */
     List<Message> messages(OpencodeSession session) {
         return List.of(await(send("GET", "/session/" + session.id() + "/message", session.directory(), null, CALL_TIMEOUT,

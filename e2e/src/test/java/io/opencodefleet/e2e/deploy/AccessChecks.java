@@ -38,7 +38,7 @@ final class AccessChecks {
     static final String SUBMITTER = KafkaAccess.SUBMITTER;
     static final String KEDA = "fleet-keda";
     static final String MONITORING = "monitoring";
-    private static final Pattern OUTBOX_PUBLISH = Pattern.compile("outbox\\.publish\\(\\s*Topics\\.(\\w+)");
+    private static final Pattern OUTBOX_PUBLISH = Pattern.compile("\\.publish\\(\\s*Topics\\.(\\w+)");
     private static final Pattern GROUP_CONSTANT = Pattern.compile("Topics\\.(\\w+_GROUP)\\b");
     private static final Pattern CHANNEL = Pattern.compile("mp\\.messaging\\.(incoming|outgoing)\\.([\\w-]+)\\.topic");
     private static final Pattern DEFAULT_PORT = Pattern.compile("\\$\\{(\\w+):(\\d+)}");
@@ -201,7 +201,7 @@ final class AccessChecks {
      * What a service uses, from its {@code application.properties}: each incoming channel reads its topic in its
      * group (a group id ending in {@code ${...}} is a prefix) and writes the topic's dead-letter topic unless its failure
      * strategy ignores; each outgoing channel writes its topic. The planner also publishes what its code hands to the
-     * outbox ({@code outbox.publish(Topics.X}) and describes the groups its code names that it does not consume in.
+     * outbox (any {@code .publish(Topics.X}: the outbox's or its writer's) and describes the groups its code names that it does not consume in.
      */
     static Set<String> expectedAcls(String module) {
         Properties properties = properties(module);

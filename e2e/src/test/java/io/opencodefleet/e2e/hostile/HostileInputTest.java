@@ -162,7 +162,7 @@ class HostileInputTest {
         String token = fleet.devstack().credentials().token();
         URI base = fleet.devstack().plannerUrl();
         HttpClient http = HttpClient.newHttpClient();
-        List<byte[]> bodies = generators().get(Topics.MISSIONS).generate(REST_REQUESTS - 100);
+        List<byte[]> bodies = generators().get(Topics.MISSIONS).generate(REST_REQUESTS - 300);
         List<HttpRequest> requests = new ArrayList<>();
         for (byte[] body : bodies) {
             requests.add(HttpRequest.newBuilder(base.resolve("/api/v1/missions")).header("authorization", "Bearer " + token)
@@ -184,15 +184,51 @@ class HostileInputTest {
                         .header("content-type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"guidance\":[1,2]}")).build();
             });
         }
+        // A reconnecting event stream's Last-Event-ID, hostile: junk, out-of-range numbers, a header of 8 KB.
+        for (String lastEventId : hostileEventIds(new Random(12), 100)) {
+            requests.add(HttpRequest.newBuilder(base.resolve("/api/v1/missions/no-such-mission/events")).header("authorization", "Bearer " + token)
+                    .header("accept", "text/event-stream").header("Last-Event-ID", lastEventId).GET().build());
+        }
+        // The list's query parameters, hostile: no number, out of range, no status, junk.
+        Random queries = new Random(13);
+        for (String junk : hostileEventIds(new Random(14), 100)) {
+            // A limit the API would take (a page size from 1 to 1,000) is made one it must refuse.
+            String value = junk.strip().matches("0*[1-9]\\d{0,2}|0*1000") ? "-" + junk : junk;
+            String param = queries.nextBoolean() ? "limit" : "status";
+            String query = param + "=" + java.net.URLEncoder.encode(value, StandardCharsets.UTF_8)
+                    + (queries.nextInt(4) == 0 ? "&" + (param.equals("limit") ? "status=RUNNING" : "limit=5") : "");
+            requests.add(HttpRequest.newBuilder(base.resolve("/api/v1/missions?" + query)).header("authorization", "Bearer " + token).GET().build());
+        }
         assertThat(requests).hasSize(REST_REQUESTS);
         for (HttpRequest request : requests) {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).as("%s %s: %s", request.method(), request.uri(), response.body()).isBetween(400, 499);
+            if (response.statusCode() == 431 || response.statusCode() == 414) {
+                // The HTTP layer refuses an oversized header or request line before the API sees it, without a body.
+                assertThat(Math.max(request.headers().firstValue("Last-Event-ID").orElse("").length(), request.uri().toString().length()))
+                        .as("only an oversized header or URI is refused so").isGreaterThan(4_096);
+                continue;
+            }
             JsonNode error = LocalFleet.json(response.body()).path("error");
             assertThat(error.asText()).as("%s %s answered %d with %s", request.method(), request.uri(), response.statusCode(), response.body())
                     .isNotBlank();
         }
         assertThat(LocalFleet.json(fleet.get("/api/v1/missions?limit=5").body()).isArray()).as("the planner still answers").isTrue();
+    }
+
+    /** Header values (printable ASCII, as HTTP allows) that are no event id, or one of a mission that does not exist. */
+    private static List<String> hostileEventIds(Random random, int count) {
+        List<String> fixed = List.of("-1", "0", "9223372036854775807", "9223372036854775808", "-9223372036854775809", "1e3", "0x10",
+                "1.5", " 7 ", "+3", "12abc", "NaN", "' OR 1=1 --", "$(id)", "../1", "9".repeat(8_192));
+        List<String> values = new ArrayList<>(fixed);
+        while (values.size() < count) {
+            StringBuilder value = new StringBuilder();
+            for (int i = 1 + random.nextInt(random.nextBoolean() ? 20 : 400); i > 0; i--) {
+                value.append((char) (random.nextBoolean() ? '0' + random.nextInt(10) : 0x21 + random.nextInt(0x7e - 0x21)));
+            }
+            values.add(value.toString());
+        }
+        return values;
     }
 
     private static Map<TopicPartition, Long> endOffsets(String bootstrap) throws Exception {

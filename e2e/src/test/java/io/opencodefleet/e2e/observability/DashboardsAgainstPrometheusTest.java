@@ -12,7 +12,8 @@ import io.opencodefleet.e2e.observability.ObservabilityFiles.AlertRule;
 import io.opencodefleet.e2e.observability.ObservabilityFiles.PanelQuery;
 import io.opencodefleet.devstack.git.LocalRepository;
 import io.opencodefleet.testkit.kafka.KafkaBroker;
-import io.opencodefleet.testkit.kafka.TopicReader;
+import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import io.opencodefleet.devstack.model.Match;
 import io.opencodefleet.devstack.model.Rule;
 import io.opencodefleet.devstack.model.Script;
@@ -265,8 +266,8 @@ class DashboardsAgainstPrometheusTest {
                 """.formatted(id, repo.url());
         HttpResponse<String> submitted = fleet.submit(mission);
         assertThat(submitted.statusCode()).as(submitted.body() + fleet.logs()).isEqualTo(202);
-        try (TopicReader topics = new TopicReader(KafkaBroker.shared().bootstrapServers(), Topics.dlq(Topics.MISSIONS))) {
-            topics.send(Topics.MISSIONS, "bad-" + id, "{\"goal\":\"no repo\"}");
+        try (KafkaCompanion kafka = new KafkaCompanion(KafkaBroker.shared().bootstrapServers())) {
+            kafka.produceStrings().fromRecords(new ProducerRecord<>(Topics.MISSIONS, "bad-" + id, "{\"goal\":\"no repo\"}")).awaitCompletion();
         }
         await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500)).until(() -> {
             HttpResponse<String> view = fleet.get("/api/v1/missions/" + id);

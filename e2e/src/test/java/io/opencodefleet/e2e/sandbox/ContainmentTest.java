@@ -41,6 +41,14 @@ class ContainmentTest {
             "cat ~/.git-credentials > probe-credentials.txt 2>&1",
             "ls -a ../../.. > probe-state.txt 2>&1",
             "cat ../../../api/token > probe-api-token.txt 2>&1; true", "");
+    /**
+     * The agent's own server is reachable (its port is among the machine's listening sockets, its password in the agent's
+     * environment): every session it will show of this directory, as {@code GET /session} answers them.
+     */
+    private static final String SESSIONS_PROBE = String.join("\n",
+            "for hex in $(awk 'NR > 1 && $4 == \"0A\" { split($2, a, \":\"); print a[2] }' /proc/net/tcp); do",
+            "  curl -s -m 2 -u \"opencode:$OPENCODE_SERVER_PASSWORD\" \"http://127.0.0.1:$((0x$hex))/session?directory=$PWD\"; echo",
+            "done > probe-sessions.txt; true", "");
 
     private static ScriptedModel model;
     private static LocalFleet fleet;
@@ -49,12 +57,15 @@ class ContainmentTest {
     static void startFleet() {
         model = ScriptedModel.start(Script.of(
                 Rule.when(Match.titleRequest()).reply(Turn.text("Fleet task")),
+                Rule.when(Match.promptContains("[[sessions]]")).reply(Turn.write("sessions.sh", SESSIONS_PROBE), Turn.bash("sh sessions.sh"),
+                        Turn.text("Listed the sessions")),
                 Rule.when(Match.promptContains("[[probe]]").and(Match.promptContains("Feedback on attempt 1")))
                         .reply(Turn.write("probe.sh", PROBE), Turn.bash("sh probe.sh"), Turn.write("pass.txt", "pass\n"),
                                 Turn.text("Probed again and added pass.txt")),
                 Rule.when(Match.promptContains("[[probe]]")).reply(Turn.write("probe.sh", PROBE), Turn.bash("sh probe.sh"),
                         Turn.text("Probed the sandbox"))));
         fleet = new LocalFleet(model, 1, settings -> settings
+                .slotsPerWorker(1) // one slot, so the next mission's agent works where the last one did
                 .env("KAFKA_SASL_JAAS_CONFIG", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"fleet\" password=\""
                         + KAFKA_SECRET + "\";")
                 .env("FLEET_DEPLOY_TOKEN", TOKEN));
@@ -119,5 +130,15 @@ class ContainmentTest {
         List<RecordedRequest> retries = model.agentRequests().stream().filter(r -> r.prompt().contains("Feedback on attempt 1")).toList();
         assertThat(retries).isNotEmpty().allSatisfy(r -> assertThat(r.prompt()).contains("the token is ***").doesNotContain(TOKEN));
         assertThat(fleet.logs()).doesNotContain(TOKEN).doesNotContain(KAFKA_SECRET);
+
+        // The next mission on that slot: its agent reaches its own OpenCode server, which holds its session only.
+        String next = "next-" + UUID.randomUUID().toString().substring(0, 6);
+        assertThat(fleet.submit("""
+                {"missionId":"%s","goal":"Look","repo":{"url":"%s","baseRef":"main"},"plan":[{"id":"s","prompt":"[[sessions]] list them"}]}"""
+                .formatted(next, repo.url())).statusCode()).isEqualTo(202);
+        assertThat(fleet.awaitStatus(next, Duration.ofMinutes(4)).path("status").asText()).as(fleet.logs()).isEqualTo("SEALED");
+        String sessions = repo.read("fleet/" + next, "probe-sessions.txt");
+        assertThat(sessions).as("the probe reached its own server").contains(next + "/s a1");
+        assertThat(sessions).as("no session of the mission before it on that slot").doesNotContain(id);
     }
 }

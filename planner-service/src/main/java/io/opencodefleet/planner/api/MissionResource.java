@@ -5,9 +5,11 @@ import io.opencodefleet.planner.mission.MissionStatus;
 import io.opencodefleet.planner.mission.MissionService;
 import io.opencodefleet.planner.mission.MissionNotFoundException;
 import io.opencodefleet.common.messages.FleetJson;
+import io.opencodefleet.common.messages.InvalidMessageException;
 import io.opencodefleet.common.messages.MessageCodec;
 import io.opencodefleet.common.messages.MissionEvent;
 import io.opencodefleet.common.messages.MissionSubmitted;
+import io.opencodefleet.common.messages.Sizes;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
@@ -67,7 +69,9 @@ public class MissionResource {
     @GET
     @Transactional
     @RolesAllowed({Roles.VIEWER, Roles.OPERATOR, Roles.SUBMITTER})
-    public List<MissionView> list(@QueryParam("status") MissionStatus status, @QueryParam("limit") @DefaultValue("100") int limit) {
+    public List<MissionView> list(@QueryParam("status") String statusParam, @QueryParam("limit") @DefaultValue("100") String limitParam) {
+        MissionStatus status = status(statusParam);
+        int limit = limit(limitParam);
         List<Mission> found = status == null
                 ? Mission.find("order by createdAt desc").page(0, limit).list()
                 : Mission.find("status = ?1 order by createdAt desc", status).page(0, limit).list();
@@ -79,6 +83,30 @@ public class MissionResource {
                     .forEach(row -> counts.computeIfAbsent((String) row[0], k -> new java.util.TreeMap<>()).put(row[1].toString(), (Long) row[2]));
         }
         return found.stream().map(m -> MissionView.summary(m, counts.getOrDefault(m.id, Map.of()))).toList();
+    }
+
+    /** The largest page {@code list} answers. */
+    static final int MAX_LIMIT = 1_000;
+
+    /** Query parameters are checked like a body: a value that is not one gets 400 naming it, never a 404 or a 500. */
+    private static MissionStatus status(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            return MissionStatus.valueOf(value.strip().toUpperCase(java.util.Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidMessageException("status: '" + Sizes.cut(value, 64) + "' is not one of " + java.util.Arrays.toString(MissionStatus.values()));
+        }
+    }
+
+    private static int limit(String value) {
+        String digits = value.strip();
+        if (digits.isEmpty() || digits.length() > 9 || !digits.chars().allMatch(Character::isDigit)
+                || Integer.parseInt(digits) < 1 || Integer.parseInt(digits) > MAX_LIMIT) {
+            throw new InvalidMessageException("limit: '" + Sizes.cut(value, 64) + "' is not a whole number from 1 to " + MAX_LIMIT);
+        }
+        return Integer.parseInt(digits);
     }
 
     @GET
@@ -139,7 +167,10 @@ public class MissionResource {
         try {
             after = lastEventId == null || lastEventId.isBlank() ? 0 : Long.parseLong(lastEventId.strip());
         } catch (NumberFormatException e) {
-            throw new BadRequestException("Last-Event-ID: '" + lastEventId + "' is not an event id (a seq)");
+            after = -1;
+        }
+        if (after < 0) {
+            throw new BadRequestException("Last-Event-ID: '" + Sizes.cut(lastEventId, 64) + "' is not an event id (a seq, 0 or more)");
         }
         if (QuarkusTransaction.requiringNew().call(() -> Mission.findById(id)) == null) {
             throw new MissionNotFoundException(id);

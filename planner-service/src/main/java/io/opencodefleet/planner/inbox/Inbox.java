@@ -5,6 +5,7 @@ import io.opencodefleet.common.kafka.NotProcessed;
 import io.opencodefleet.common.retry.Retrier;
 import io.opencodefleet.planner.mission.Mission;
 import io.opencodefleet.planner.mission.MissionService;
+import io.opencodefleet.planner.mission.TaskRef;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.reactive.messaging.kafka.KafkaRecord;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.jboss.logging.Logger;
@@ -48,6 +50,25 @@ public class Inbox {
     @FunctionalInterface
     public interface Handler<T> {
         void apply(Mission mission, T message, Instant now);
+
+        /** Before the records are applied, with the mission locks held: load what they will look up, in bulk. */
+        default void preload(List<T> messages) {
+        }
+
+        /** {@code apply}, after loading the tasks (and with {@code attempts} their attempts) the batch's records name. */
+        static <T> Handler<T> preloading(Function<T, TaskRef> refOf, boolean attempts, Handler<T> apply) {
+            return new Handler<>() {
+                @Override
+                public void apply(Mission mission, T message, Instant now) {
+                    apply.apply(mission, message, now);
+                }
+
+                @Override
+                public void preload(List<T> messages) {
+                    TaskRef.preload(messages.stream().map(refOf).filter(java.util.Objects::nonNull).toList(), attempts);
+                }
+            };
+        }
     }
 
     @Inject
@@ -92,13 +113,16 @@ public class Inbox {
     private <T> void applyBatch(String what, KafkaRecordBatch<String, T> batch, Function<T, String> missionOf, Function<T, Object> latestOf,
             Handler<T> handler) {
         List<KafkaRecord<String, T>> valid = new ArrayList<>(batch.getRecords().size());
+        List<CompletableFuture<Void>> deadLettered = new ArrayList<>();
         for (KafkaRecord<String, T> record : batch) {
             if (record.getPayload() == null) {
-                deadLetter(record, new IllegalArgumentException(deserializationFailure(record)));
+                deadLettered.add(record.nack(new IllegalArgumentException(deserializationFailure(record))).toCompletableFuture());
             } else {
                 valid.add(record);
             }
         }
+        // Sent together, acknowledged together: a flood of unreadable records costs one round trip per batch.
+        CompletableFuture.allOf(deadLettered.toArray(CompletableFuture[]::new)).join();
         if (latestOf != null) {
             Set<Object> seen = new HashSet<>();
             List<KafkaRecord<String, T>> latest = new ArrayList<>();
@@ -147,6 +171,7 @@ public class Inbox {
             for (String id : missionIds) {
                 Mission.lock(id).filter(m -> !m.status.isFinished()).ifPresent(m -> missions.put(id, m));
             }
+            handler.preload(records.stream().map(KafkaRecord::getPayload).filter(m -> missions.containsKey(missionOf.apply(m))).toList());
             for (KafkaRecord<String, T> record : records) {
                 Mission mission = missions.get(missionOf.apply(record.getPayload()));
                 if (mission != null && !mission.status.isFinished()) {

@@ -7,6 +7,7 @@ import io.opencodefleet.planner.mission.Mission;
 import io.opencodefleet.planner.mission.Task;
 import io.opencodefleet.planner.mission.TaskDispatcher;
 import io.opencodefleet.planner.mission.TaskLifecycle;
+import io.opencodefleet.planner.mission.TaskRef;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.KafkaRecordBatch;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,7 +21,8 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 /**
  * What the planner hears about running work, a polled batch per transaction: heartbeats on {@code fleet.progress}
  * (only the latest of an attempt counts), workers' results on {@code fleet.results} and the reviewer's verdicts on
- * {@code fleet.verdicts}. The planner fences each against the task's current attempt before anything happens.
+ * {@code fleet.verdicts}. The tasks a batch names are loaded in one query; the planner fences each record against
+ * its task's current attempt before anything happens.
  */
 @ApplicationScoped
 public class TaskMessages {
@@ -35,20 +37,22 @@ public class TaskMessages {
     @Blocking
     public CompletionStage<Void> heartbeats(KafkaRecordBatch<String, TaskProgress> batch) {
         return inbox.apply("heartbeats", batch, TaskProgress::missionId, p -> List.of(p.missionId(), p.taskId(), p.attempt()),
-                (mission, progress, now) -> withTask(mission, progress.taskId(), task -> lifecycle.heartbeat(mission, task, progress, now)));
+                Inbox.Handler.preloading(p -> new TaskRef(p.missionId(), p.taskId(), p.attempt()), false,
+                        (mission, progress, now) -> withTask(mission, progress.taskId(), task -> lifecycle.heartbeat(mission, task, progress, now))));
     }
 
     @Incoming("results")
     @Blocking
     public CompletionStage<Void> results(KafkaRecordBatch<String, TaskResult> batch) {
-        return inbox.apply("results", batch, TaskResult::missionId,
-                (mission, result, now) -> withTask(mission, result.taskId(), task -> lifecycle.result(mission, task, result, now)));
+        return inbox.apply("results", batch, TaskResult::missionId, Inbox.Handler.preloading(r -> new TaskRef(r.missionId(), r.taskId(), r.attempt()),
+                true, (mission, result, now) -> withTask(mission, result.taskId(), task -> lifecycle.result(mission, task, result, now))));
     }
 
     @Incoming("verdicts")
     @Blocking
     public CompletionStage<Void> verdicts(KafkaRecordBatch<String, ReviewVerdict> batch) {
-        return inbox.apply("verdicts", batch, ReviewVerdict::missionId, this::verdict);
+        return inbox.apply("verdicts", batch, ReviewVerdict::missionId, Inbox.Handler.preloading(
+                v -> TaskDispatcher.SEAL_TASK_ID.equals(v.taskId()) ? null : new TaskRef(v.missionId(), v.taskId(), v.attempt()), true, this::verdict));
     }
 
     private void verdict(Mission mission, ReviewVerdict verdict, Instant now) {

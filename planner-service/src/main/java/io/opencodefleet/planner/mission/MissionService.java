@@ -100,7 +100,7 @@ public class MissionService {
             storeTasks(mission, graph, 0);
             events.mission(id, MissionEvent.Kind.PLANNED, graph.size() + " tasks");
         } else {
-            Task.add(mission, PLAN_TASK_ID, 0, TaskKind.PLAN, "Plan the mission", planningPrompt(spec), null, 0);
+            Task.add(mission, PLAN_TASK_ID, 0, TaskKind.PLAN, "Plan the mission", planningPrompt(spec), null, 0, 0);
         }
         advance(mission, false, now);
         LOG.infof("Mission %s accepted: %s", id, planned ? graph.size() + " tasks" : "planning by agent");
@@ -263,10 +263,13 @@ public class MissionService {
     }
 
     private void storeTasks(Mission mission, TaskGraph graph, int firstPosition) {
+        Map<String, Integer> dependents = new java.util.HashMap<>();
+        graph.tasks().forEach(planned -> planned.dependsOn().forEach(dep -> dependents.merge(dep, 1, Integer::sum)));
         int position = firstPosition;
         for (PlannedTask planned : graph.tasks()) {
             Task.add(mission, planned.id(), position++, TaskKind.CODE, planned.title(), planned.prompt(),
-                    planned.files().isEmpty() ? null : FleetJson.write(planned.files()), planned.dependsOn().size());
+                    planned.files().isEmpty() ? null : FleetJson.write(planned.files()), planned.dependsOn().size(),
+                    dependents.getOrDefault(planned.id(), 0));
             for (String dep : planned.dependsOn()) {
                 TaskEdge.of(mission.id, planned.id(), dep).persist();
             }

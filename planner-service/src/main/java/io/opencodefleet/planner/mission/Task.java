@@ -52,6 +52,11 @@ public class Task extends PanacheEntityBase {
     public TaskState status;
     @Column(name = "pending_deps")
     public int pendingDeps;
+    /** How many tasks this one depends on, and how many depend on it (the plan's edges, counted once). */
+    @Column(name = "dependency_count")
+    public int dependencyCount;
+    @Column(name = "dependent_count")
+    public int dependentCount;
     public int attempt;
     @Column(name = "charged_attempts")
     public int chargedAttempts;
@@ -110,8 +115,9 @@ public class Task extends PanacheEntityBase {
         return attempt == resultAttempt && status.isInFlight();
     }
 
-    /** A new task of {@code mission}, PENDING. */
-    static Task add(Mission mission, String taskId, int position, TaskKind kind, String title, String prompt, String files, int pendingDeps) {
+    /** A new task of {@code mission}, PENDING, waiting on {@code dependencies} tasks; {@code dependents} tasks wait on it. */
+    static Task add(Mission mission, String taskId, int position, TaskKind kind, String title, String prompt, String files, int dependencies,
+            int dependents) {
         Task task = new Task();
         task.missionId = mission.id;
         task.taskId = taskId;
@@ -120,7 +126,9 @@ public class Task extends PanacheEntityBase {
         task.title = title;
         task.prompt = prompt;
         task.files = files;
-        task.pendingDeps = pendingDeps;
+        task.pendingDeps = dependencies;
+        task.dependencyCount = dependencies;
+        task.dependentCount = dependents;
         task.status = TaskState.PENDING;
         mission.taskMoved(null, TaskState.PENDING);
         task.persist();

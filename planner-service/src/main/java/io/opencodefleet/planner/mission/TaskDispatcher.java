@@ -147,7 +147,7 @@ public class TaskDispatcher {
     /** The mission goal, what the task's finished dependencies did, and a person's guidance, within {@link Sizes#CONTEXT}. */
     private String context(Mission mission, Task task) {
         StringBuilder context = new StringBuilder("Mission goal:\n").append(Sizes.cut(mission.submitted().goal().strip(), Sizes.GOAL));
-        List<String> deps = TaskEdge.dependenciesOf(mission.id, task.taskId);
+        List<String> deps = task.dependencyCount == 0 ? List.of() : TaskEdge.dependenciesOf(mission.id, task.taskId);
         if (!deps.isEmpty()) {
             List<Task> done = Task.list("missionId = ?1 and taskId in ?2 order by position", mission.id, deps);
             context.append("\n\nFinished tasks this one builds on:\n").append(done.stream()

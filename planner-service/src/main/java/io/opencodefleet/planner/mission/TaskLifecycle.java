@@ -214,7 +214,7 @@ public class TaskLifecycle {
         events.task(mission.id, MissionEvent.Kind.TASK_SUCCEEDED, task.taskId, task.attempt, verdict.mergedCommit());
         if (plan != null) {
             missions.expandPlan(mission, plan);
-        } else {
+        } else if (task.dependentCount > 0) {
             List<String> dependents = TaskEdge.dependentsOf(mission.id, task.taskId);
             if (!dependents.isEmpty()) {
                 // Through the entities, not a bulk update: a dependent already loaded in this transaction stays true.

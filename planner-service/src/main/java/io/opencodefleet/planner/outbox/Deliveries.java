@@ -42,6 +42,9 @@ public class Deliveries {
     @Inject
     KafkaAdmin admin;
 
+    @Inject
+    Outbox outbox;
+
     /** One look at the broker, for one pass of the deadline reconciler: each topic and group is asked once. */
     public Snapshot snapshot() {
         return new Snapshot();
@@ -55,7 +58,7 @@ public class Deliveries {
         }
 
         public Fate fate(String tracks, String group) {
-            if (OutboxMessage.pending(tracks)) {
+            if (outbox.pending(tracks)) {
                 return Fate.UNSENT;
             }
             Delivery delivery = Delivery.<Delivery>findByIdOptional(tracks).orElse(null);

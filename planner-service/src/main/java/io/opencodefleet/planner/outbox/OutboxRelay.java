@@ -1,5 +1,6 @@
 package io.opencodefleet.planner.outbox;
 
+import io.opencodefleet.common.messages.Topics;
 import io.opencodefleet.planner.metrics.PlannerMetrics;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
@@ -67,6 +68,7 @@ public class OutboxRelay {
     Event<Outbox.Parked> parked;
 
     private final AtomicBoolean pending = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicInteger nextTaskPartition = new java.util.concurrent.atomic.AtomicInteger();
     private final AtomicBoolean draining = new AtomicBoolean();
     private volatile boolean stopped;
     private Producer<String, String> producer;
@@ -187,12 +189,26 @@ public class OutboxRelay {
 
     private Future<RecordMetadata> send(String topic, String key, String payload) {
         try {
-            return producer().send(new ProducerRecord<>(topic, key, payload));
+            return producer().send(new ProducerRecord<>(topic, partitionOf(topic), key, payload));
         } catch (RuntimeException e) {
             java.util.concurrent.CompletableFuture<RecordMetadata> failed = new java.util.concurrent.CompletableFuture<>();
             failed.completeExceptionally(e);
             return failed;
         }
+    }
+
+    /**
+     * Assignments are dealt round the partitions of {@code fleet.tasks} in turn, not hashed by their key (the task
+     * id): a worker owns whole partitions, and common task ids ("tests", "docs") of many missions would otherwise pile
+     * onto a few partitions, and so onto a few workers, while others idle. Everything else goes by its key (a
+     * mission's reviews and verdicts stay in order on one partition).
+     */
+    private Integer partitionOf(String topic) {
+        if (!Topics.TASKS.equals(topic)) {
+            return null;
+        }
+        int partitions = producer().partitionsFor(topic).size();
+        return partitions <= 1 ? null : Math.floorMod(nextTaskPartition.getAndIncrement(), partitions);
     }
 
     private static boolean isPermanent(Throwable error) {

@@ -8,11 +8,12 @@ import java.util.function.LongConsumer;
 public interface CodingAgent {
 
     /**
-     * Starts a session in {@code directory} and sends {@code prompt} to {@code agent} (null = the default
-     * coding agent); {@link AgentRun#await()} blocks until the reply, the timeout, or {@link AgentRun#abort()}.
-     * {@code onTokens} hears the running token count for heartbeats.
+     * Starts a session of {@code missionId}'s work in {@code directory} and sends {@code prompt} to {@code agent}
+     * (null = the default coding agent); {@link AgentRun#await()} blocks until the reply, the timeout, or
+     * {@link AgentRun#abort()}. {@code onTokens} hears the running token count for heartbeats.
      */
-    AgentRun start(Path directory, String title, String model, String agent, String prompt, Duration timeout, LongConsumer onTokens);
+    AgentRun start(Path directory, String missionId, String title, String model, String agent, String prompt, Duration timeout,
+            LongConsumer onTokens);
 
     /** Where a person can attach to the sessions in {@code directory} ({@code opencode attach <url>}), if anywhere. */
     String attachUrl(Path directory);

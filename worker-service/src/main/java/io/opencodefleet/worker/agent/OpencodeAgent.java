@@ -30,13 +30,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongConsumer;
 import org.jboss.logging.Logger;
 
 /**
  * The worker's OpenCode: an {@code opencode serve} per task slot, each with its own password, data directories and
  * sandbox (only its slot's working tree and its own data writable, none of the worker's secrets in its environment),
- * so one mission's agent can neither read nor drive another's session; or one existing server for every slot
+ * holding one mission's sessions at a time, so one mission's agent can neither read nor drive another's session; or one existing server for every slot
  * ({@code fleet.opencode.url}, e.g. an agent container beside the worker). The servers come from
  * {@link OpencodeServers}. One session per task attempt. Completion comes from OpenCode's reply to the prompt; token
  * progress from its event stream; the timeout and cancel abort the session.
@@ -71,8 +72,8 @@ public class OpencodeAgent implements CodingAgent {
     /** The server of each slot (with {@code fleet.opencode.url}, the same attached server for every slot), once started. */
     private final Map<Path, CompletableFuture<Slot>> slots = new ConcurrentHashMap<>();
 
-    /** One slot's server, and how many sessions run on it. */
-    private record Slot(OpencodeServer server, AtomicInteger active) {
+    /** One slot's server, how many sessions run on it, and the mission whose sessions it holds (null: not known). */
+    private record Slot(OpencodeServer server, AtomicInteger active, AtomicReference<String> mission) {
     }
 
     /**
@@ -88,7 +89,7 @@ public class OpencodeAgent implements CodingAgent {
 
     private CompletableFuture<Slot> startServer(Path dir) {
         String name = dir.getFileName().toString();
-        CompletableFuture<Slot> started = CompletableFuture.supplyAsync(() -> new Slot(servers.contained(name, dir), new AtomicInteger()),
+        CompletableFuture<Slot> started = CompletableFuture.supplyAsync(() -> new Slot(servers.contained(name, dir), new AtomicInteger(), new AtomicReference<>()),
                 start -> new Thread(start, "opencode-start-" + name).start());
         started.whenComplete((slot, failure) -> updateReadiness());
         return started;
@@ -136,11 +137,13 @@ public class OpencodeAgent implements CodingAgent {
     }
 
     @Override
-    public AgentRun start(Path directory, String title, String model, String agent, String prompt, Duration timeout, LongConsumer onTokens) {
+    public AgentRun start(Path directory, String missionId, String title, String model, String agent, String prompt, Duration timeout,
+            LongConsumer onTokens) {
         Slot slot = slot(directory);
         reserve(slot);
         try {
             OpencodeClient client = slot.server().client();
+            forgetOtherMissions(slot, client, directory, missionId);
             OpencodeSession session = client.createSession(directory, title);
             Cancellable progress = client.events().filter(event -> session.id().equals(event.sessionId())).subscribe()
                     .with(event -> event.sessionUsage().ifPresent(usage -> onTokens.accept(usage.tokens().total())));
@@ -155,6 +158,22 @@ public class OpencodeAgent implements CodingAgent {
                 slot.server().promptFailed(e.getMessage()); // the caller's retry gets a restarted server
             }
             throw e;
+        }
+    }
+
+    /**
+     * A slot's own server holds the sessions of one mission at a time: before another mission's first session on it
+     * (or the first after the worker started), every session it kept is deleted, so an agent, which can reach its own
+     * server, never reads an earlier mission's conversations. An attached server is shared by every slot: left alone.
+     */
+    private void forgetOtherMissions(Slot slot, OpencodeClient client, Path directory, String missionId) {
+        if (opencode.url().isPresent() || missionId.equals(slot.mission().get())) {
+            return;
+        }
+        int deleted = client.deleteSessions(directory);
+        slot.mission().set(missionId);
+        if (deleted > 0) {
+            LOG.debugf("%s: %d session(s) of earlier missions deleted before %s", directory.getFileName(), deleted, missionId);
         }
     }
 

@@ -130,7 +130,7 @@ public class TaskRunner {
 
             phase("agent");
             boolean planning = task.kind() == TaskKind.PLAN;
-            AgentRun session = onFleetSide("starting the agent", () -> agent.start(dir, task.missionId() + "/" + task.taskId() + " a" + task.attempt(),
+            AgentRun session = onFleetSide("starting the agent", () -> agent.start(dir, task.missionId(), task.missionId() + "/" + task.taskId() + " a" + task.attempt(),
                     task.model(), planning ? OpencodeServer.PLANNER_AGENT : null, prompt(task),
                     Duration.ofSeconds(task.timeoutSeconds() == null ? 1800 : task.timeoutSeconds()), tokens -> run.tokens = tokens));
             sessionId = session.sessionId();

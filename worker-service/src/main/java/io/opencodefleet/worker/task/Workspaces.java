@@ -14,6 +14,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import org.jboss.logging.Logger;
@@ -22,9 +23,11 @@ import org.jboss.logging.Logger;
  * One working tree per task slot, used by one attempt at a time and reset between attempts. Keeping the directory
  * keeps OpenCode's per-directory state warm (about 0.4 s per task instead of 1.4 s with a fresh clone,
  * docs/benchmarks.md). Nothing of one attempt survives into the next: the tree is checked out clean (untracked and
- * ignored files and nested repositories removed), and the clone's own {@code .git/config} and hooks are rewritten
- * (what the agent planted there would otherwise run in the next mission's git). A slot whose clone is broken or
- * of another repository is cloned afresh, from the worker's mirror of the repository ({@link RepositoryMirrors}).
+ * ignored files and nested repositories removed), the clone's own {@code .git/config} and hooks are rewritten (what
+ * the agent planted there would otherwise run in the next mission's git), and every ref and reflog but the task
+ * branch and the branch it starts from is deleted (no branch, tag or stash of an earlier attempt survives). A slot
+ * whose clone is broken or of another repository is cloned afresh, from the worker's mirror of the repository
+ * ({@link RepositoryMirrors}).
  */
 @ApplicationScoped
 public class Workspaces {
@@ -98,6 +101,7 @@ public class Workspaces {
         String start = git.remoteBranchExists(task.integrationBranch()) ? task.integrationBranch() : task.repo().baseRef();
         String head = git.fetchHead(start);
         git.checkoutClean(head, task.branch());
+        git.keepOnlyRefs(Set.of("refs/heads/" + task.branch(), "refs/remotes/origin/" + start));
         return git;
     }
 
@@ -130,7 +134,10 @@ public class Workspaces {
                 \turl = %s
                 \tfetch = +refs/heads/*:refs/remotes/origin/*
                 """.formatted(url.replace("\\", "\\\\").replace("\"", "\\\"")));
-        for (String name : new String[] {"hooks", "modules", "info"}) {
+        // Hooks and info (excludes, grafts) could run or hide code; modules and worktrees are other repositories; alternates
+        // would make the fleet's git read objects from wherever the agent pointed them.
+        for (String name : new String[] {"hooks", "modules", "info", "worktrees", "objects/info/alternates",
+                "objects/info/http-alternates", "commondir", "config.worktree", "shallow"}) {
             Path path = dotGit.resolve(name);
             if (Files.isSymbolicLink(path)) {
                 Files.delete(path);
