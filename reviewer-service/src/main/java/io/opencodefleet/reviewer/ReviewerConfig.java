@@ -14,6 +14,17 @@ public interface ReviewerConfig {
     /** Scratch clones live here, one per mission, reused across its merges. */
     Path workDir();
 
+    /**
+     * How long a mission's scratch clone stays after its last review when no seal deletes it (a failed or cancelled
+     * mission); it is made again if the mission comes back.
+     */
+    @WithDefault("6h")
+    Duration idleCloneLifetime();
+
+    /** How often idle scratch clones are looked for. */
+    @WithDefault("10m")
+    Duration cloneSweepInterval();
+
     /** How often a merge is redone when the integration branch moved under it before it could push. */
     @WithDefault("5")
     int pushAttempts();

@@ -20,14 +20,20 @@ import io.smallrye.reactive.messaging.kafka.companion.KafkaCompanion;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.opencodefleet.reviewer.review.ScratchClones;
+import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.ConfigProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,6 +49,9 @@ class ReviewFlowTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
     // The project's check: every numbers/*.txt holds a positive integer.
     private static final String CHECK = "for f in numbers/*.txt; do n=$(cat $f); [ \"$n\" -gt 0 ] || { echo \"$f holds $n, not a positive number\"; exit 1; }; done";
+
+    @Inject
+    ScratchClones clones;
 
     private KafkaCompanion kafka;
     private ConsumerTask<String, String> read;
@@ -128,6 +137,43 @@ class ReviewFlowTest {
         assertThat(repo.read("fleet/" + missionId, "numbers/six.txt")).isEqualTo("6");
         assertThat(repo.log("fleet/" + missionId, "%(trailers:key=Fleet-Mission,valueonly,separator=)", "--merges"))
                 .containsExactly(missionId, otherMission);
+    }
+
+    @Test
+    void aCloneNoSealDeletesIsSweptOnceIdleButNeverUnderAReview() throws Exception {
+        Path clone = Path.of(ConfigProvider.getConfig().getValue("fleet.reviewer.work-dir", String.class)).resolve(missionId);
+        String first = repo.commitOnBranch("fleet-tasks/" + missionId + "/a/a1", "main", Map.of("numbers/two.txt", "2\n"), "add two");
+        assertThat(review(result("a", 1, first)).verdict()).isEqualTo(Verdict.APPROVED);
+        assertThat(clone.resolve(".git")).isDirectory();
+
+        // No seal comes (the mission failed or was cancelled). A sweep keeps a clone used lately...
+        clones.deleteUnusedSince(Instant.now().minus(Duration.ofHours(1)));
+        assertThat(clone).isDirectory();
+        // ...and one that a review holds, however idle the cutoff makes it look...
+        CountDownLatch holding = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread review = new Thread(() -> clones.using(missionId, () -> {
+            holding.countDown();
+            try {
+                return release.await(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }));
+        review.start();
+        assertThat(holding.await(1, TimeUnit.MINUTES)).isTrue();
+        clones.deleteUnusedSince(Instant.now().plusSeconds(60));
+        assertThat(clone).as("the clone a review holds").isDirectory();
+        release.countDown();
+        review.join();
+        // ...and deletes it once idle.
+        clones.deleteUnusedSince(Instant.now().plusSeconds(60));
+        assertThat(clone).doesNotExist();
+
+        // The mission comes back (resumed): its next merge clones again, on top of what was merged before.
+        String second = repo.commitOnBranch("fleet-tasks/" + missionId + "/b/a1", "main", Map.of("numbers/three.txt", "3\n"), "add three");
+        assertThat(review(result("b", 1, second)).verdict()).isEqualTo(Verdict.APPROVED);
+        assertThat(repo.log("fleet/" + missionId, "%(trailers:key=Fleet-Task,valueonly,separator=)", "--merges")).containsExactly("b", "a");
     }
 
     @Test

@@ -44,15 +44,18 @@ public final class GitWorkspace {
 
     /** Clones {@code url} into {@code dir} (which must not exist or be empty). */
     public static GitWorkspace clone(String url, Path dir) {
-        return clone(url, dir, null);
+        inParentOf(dir).run(NETWORK_TIMEOUT, "clone", "--quiet", "--no-tags", "--", url, dir.toString());
+        return at(dir);
     }
 
     /**
-     * Clones {@code url} into {@code dir}, taking the objects {@code reference} (a local repository, may be null)
-     * already has from there instead of over the network, then copying them in: the clone does not depend on it.
+     * Clones {@code branch} of {@code url} into {@code dir} (that branch only: a repository that many missions used
+     * holds thousands of branches, and a clone of them all would copy all their objects), taking the objects
+     * {@code reference} (a local repository, may be null) already has from there instead of over the network, then
+     * copying them in: the clone does not depend on it. Other branches are fetched by name when needed.
      */
-    public static GitWorkspace clone(String url, Path dir, Path reference) {
-        List<String> args = new ArrayList<>(List.of("clone", "--quiet", "--no-tags"));
+    public static GitWorkspace clone(String url, String branch, Path dir, Path reference) {
+        List<String> args = new ArrayList<>(List.of("clone", "--quiet", "--no-tags", "--single-branch", "--branch", branch));
         if (reference != null) {
             args.addAll(List.of("--reference-if-able", reference.toString(), "--dissociate"));
         }
@@ -61,7 +64,7 @@ public final class GitWorkspace {
         return at(dir);
     }
 
-    /** Makes {@code dir} a bare mirror of {@code url}: every ref, kept up to date by {@link #updateMirror()}. */
+    /** Makes {@code dir} a bare mirror of {@code url}: every ref, then the branches clones start from kept up to date ({@link #updateMirror}). */
     static GitWorkspace mirror(String url, Path dir) {
         inParentOf(dir).run(NETWORK_TIMEOUT, "clone", "--quiet", "--mirror", "--", url, dir.toString());
         GitWorkspace mirror = at(dir);
@@ -69,9 +72,12 @@ public final class GitWorkspace {
         return mirror;
     }
 
-    /** Fetches every ref of a mirror made by {@link #mirror}, dropping the ones the remote deleted. */
-    void updateMirror() {
-        run(NETWORK_TIMEOUT, "fetch", "--quiet", "--prune", "origin");
+    /**
+     * Brings {@code branch} of a mirror made by {@link #mirror} up to date: only that branch, so an update costs the
+     * same however many branches the repository has.
+     */
+    void updateMirror(String branch) {
+        run(NETWORK_TIMEOUT, "fetch", "--quiet", "--no-tags", "origin", "+refs/heads/" + branch + ":refs/heads/" + branch);
     }
 
     private static GitWorkspace inParentOf(Path dir) {

@@ -47,19 +47,19 @@ public final class RepositoryMirrors {
         }
     }
 
-    /** Clones {@code url} into {@code dir}, borrowing from the repository's mirror (made or updated first). */
-    public GitWorkspace clone(String url, Path dir) {
-        return GitWorkspace.clone(url, dir, updated(url));
+    /** Clones {@code branch} of {@code url} into {@code dir}, borrowing from the repository's mirror (made or updated first). */
+    public GitWorkspace clone(String url, String branch, Path dir) {
+        return GitWorkspace.clone(url, branch, dir, updated(url, branch));
     }
 
-    /** The mirror of {@code url}, up to date, or null when it could not be made. */
-    Path updated(String url) {
+    /** The mirror of {@code url} with {@code branch} up to date, or null when it could not be made. */
+    Path updated(String url, String branch) {
         Path mirror = root.resolve(nameOf(url));
         synchronized (locks.computeIfAbsent(url, key -> new Object())) {
             try {
                 if (Files.isDirectory(mirror)) {
                     try {
-                        GitWorkspace.at(mirror).updateMirror();
+                        GitWorkspace.at(mirror).updateMirror(branch);
                         return mirror;
                     } catch (GitException e) {
                         if (e.remote()) {

@@ -52,7 +52,7 @@ class GitWorkspaceTest {
         String url = tmp.resolve("origin.git").toUri().toString(); // file://: a real transfer, as over the network
         RepositoryMirrors mirrors = new RepositoryMirrors(tmp.resolve("mirrors"));
 
-        GitWorkspace first = mirrors.clone(url, tmp.resolve("first"));
+        GitWorkspace first = mirrors.clone(url, "main", tmp.resolve("first"));
         Path mirror = tmp.resolve("mirrors").resolve(RepositoryMirrors.nameOf(url));
         assertThat(mirror.resolve("HEAD")).as("the mirror was made").exists();
         assertThat(first.head()).isEqualTo(seed.head());
@@ -61,15 +61,27 @@ class GitWorkspaceTest {
         seed.git("add", "--all");
         seed.git("commit", "--quiet", "-m", "later");
         assertThat(seed.push("HEAD", "main")).isTrue();
-        GitWorkspace second = mirrors.clone(url, tmp.resolve("second"));
-        assertThat(second.head()).as("a later clone sees the remote's new commit").isEqualTo(seed.head());
-        assertThat(GitWorkspace.at(mirror).resolve("refs/heads/main")).as("the mirror was updated").isEqualTo(seed.head());
+        String other = seed.head();
+        seed.git("checkout", "--quiet", "-b", "fleet/other");
+        write(seed, "other.txt", "other\n");
+        seed.git("add", "--all");
+        seed.git("commit", "--quiet", "-m", "another mission's branch");
+        assertThat(seed.push("HEAD", "fleet/other")).isTrue();
+        GitWorkspace second = mirrors.clone(url, "main", tmp.resolve("second"));
+        assertThat(second.head()).as("a later clone sees the remote's new commit").isEqualTo(other);
+        assertThat(GitWorkspace.at(mirror).resolve("refs/heads/main")).as("the mirror was updated").isEqualTo(other);
+        // Only the branch a clone starts from is taken, into the clone and into the mirror's update: their cost does
+        // not grow with the other branches a repository holds. Others are fetched by name when needed.
+        assertThat(second.git("for-each-ref", "--format=%(refname)").lines()).contains("refs/remotes/origin/main")
+                .noneMatch(ref -> ref.contains("fleet/"));
+        assertThat(GitWorkspace.at(mirror).git("for-each-ref", "--format=%(refname)", "refs/heads/fleet/")).isEmpty();
+        assertThat(second.fetchHead("fleet/other")).isEqualTo(seed.head());
 
         GitWorkspace.delete(tmp.resolve("mirrors"));
         assertThat(second.dir().resolve(".git/objects/info/alternates")).as("dissociated").doesNotExist();
         assertThat(second.git("cat-file", "-p", "HEAD:later.txt")).as("complete without the mirror").isEqualTo("later");
         assertThat(second.status("fsck", "--connectivity-only")).isZero();
-        assertThat(mirrors.clone(url, tmp.resolve("third")).head()).as("a deleted mirror is made again").isEqualTo(seed.head());
+        assertThat(mirrors.clone(url, "main", tmp.resolve("third")).head()).as("a deleted mirror is made again").isEqualTo(other);
     }
 
     @Test
@@ -83,7 +95,7 @@ class GitWorkspaceTest {
         RepositoryMirrors mirrors = new RepositoryMirrors(root);
 
         assertThat(halfMade).doesNotExist();
-        assertThat(mirrors.clone(url, tmp.resolve("clone")).head()).isEqualTo(GitWorkspace.at(tmp.resolve("seed")).head());
+        assertThat(mirrors.clone(url, "main", tmp.resolve("clone")).head()).isEqualTo(GitWorkspace.at(tmp.resolve("seed")).head());
         try (var left = Files.list(root)) {
             assertThat(left.map(p -> p.getFileName().toString())).containsExactly(RepositoryMirrors.nameOf(url));
         }
@@ -94,7 +106,7 @@ class GitWorkspaceTest {
         origin();
         Path root = tmp.resolve("not-a-directory");
         Files.writeString(root, "a file where the mirrors would go");
-        GitWorkspace clone = new RepositoryMirrors(root).clone(tmp.resolve("origin.git").toString(), tmp.resolve("clone"));
+        GitWorkspace clone = new RepositoryMirrors(root).clone(tmp.resolve("origin.git").toString(), "main", tmp.resolve("clone"));
         assertThat(clone.git("cat-file", "-p", "HEAD:README.md")).isEqualTo("hello");
     }
 

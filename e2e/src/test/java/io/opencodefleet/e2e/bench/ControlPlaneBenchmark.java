@@ -69,7 +69,7 @@ public final class ControlPlaneBenchmark {
             mission(fleet, "warm", 50, 1);
             long planner = fleet.devstack().process("planner").orElseThrow().pid();
             missions(fleet, "mem-a", 10, 5);
-            long heapAfter10 = heapAfterGc(planner);
+            long heapAfter10 = Footprint.liveHeap(planner);
             dispatched.clear();
             received.clear();
             mission(fleet, "serial", 300, 1);
@@ -104,7 +104,7 @@ public final class ControlPlaneBenchmark {
             for (int i = 0; i < 10; i++) {
                 missions(fleet, "mem-b" + i + "-", 100, 5);
             }
-            long heapAfter1000 = heapAfterGc(planner);
+            long heapAfter1000 = Footprint.liveHeap(planner);
             running = false;
             instant.join(10_000);
 
@@ -116,7 +116,7 @@ public final class ControlPlaneBenchmark {
                     manySeconds, missions * tasksEach / manySeconds);
             System.out.println("10,000-task plan (a 10-wide chain) validated + stored + first dispatch, REST round trip: " + store);
             System.out.printf("planner live heap after a full GC: %.1f MiB after 10 missions, %.1f MiB after 1,000 more (and the runs above)%n",
-                    heapAfter10 / 1048576.0, heapAfter1000 / 1048576.0);
+                    Footprint.mib(heapAfter10), Footprint.mib(heapAfter1000));
         }
     }
 
@@ -149,23 +149,6 @@ public final class ControlPlaneBenchmark {
                 throw new IllegalStateException("mission " + id + " did not seal");
             }
         }
-    }
-
-    /** The process's used heap right after a full collection ({@code jcmd GC.run}, then {@code GC.heap_info}), in bytes. */
-    private static long heapAfterGc(long pid) throws Exception {
-        jcmd(pid, "GC.run");
-        java.util.regex.Matcher used = java.util.regex.Pattern.compile("used (\\d+)K").matcher(jcmd(pid, "GC.heap_info"));
-        if (!used.find()) {
-            throw new IllegalStateException("no heap figure from jcmd " + pid);
-        }
-        return Long.parseLong(used.group(1)) * 1024;
-    }
-
-    private static String jcmd(long pid, String command) throws Exception {
-        Process process = new ProcessBuilder("jcmd", Long.toString(pid), command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        process.waitFor();
-        return output;
     }
 
     private static HttpResponse<String> submit(LocalFleet fleet, String id, int tasks, int maxParallel, boolean chained) {

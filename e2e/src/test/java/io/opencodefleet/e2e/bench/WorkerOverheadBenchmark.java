@@ -77,8 +77,8 @@ public final class WorkerOverheadBenchmark {
                 StringBuilder disk = new StringBuilder(String.format("OpenCode state directory over the same tasks (MiB):"));
                 for (int i = 0; i <= rssTasks; i++) {
                     if (i % 100 == 0 || i == rssTasks) {
-                        rss.append(String.format(" %d: %.0f", i, server.residentBytes() / 1048576.0));
-                        disk.append(String.format(" %d: %.1f", i, sizeOf(state) / 1048576.0));
+                        rss.append(String.format(" %d: %.0f", i, Footprint.mib(server.residentBytes())));
+                        disk.append(String.format(" %d: %.1f", i, Footprint.mib(Footprint.bytesUnder(state))));
                     }
                     if (i < rssTasks) {
                         runReused(client, slot, warmRuns + 1 + i + (kept == 20 ? rssTasks : 0));
@@ -94,12 +94,6 @@ public final class WorkerOverheadBenchmark {
     }
 
     /** Bytes of the regular files under {@code dir}. */
-    private static long sizeOf(Path dir) throws java.io.IOException {
-        try (var files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
-        }
-    }
-
     /** The worker's per-task path, measured end to end. */
     private static double runWarm(OpencodeClient client, LocalRepository repo, Path dir, int i) {
         long started = System.nanoTime();

@@ -47,7 +47,7 @@ public class MergeReview {
         if (request.commit() == null || request.branch() == null) {
             return Verdicts.error(request, "the review request names no commit to merge");
         }
-        GitWorkspace git = clones.of(request.missionId(), request.repo().url());
+        GitWorkspace git = clones.of(request.missionId(), request.repo());
         for (int round = 1; round <= config.pushAttempts(); round++) {
             String base = integration.head(git, request);
             Optional<String> merged = git.findTaskMerge(base, request.missionId(), request.taskId());

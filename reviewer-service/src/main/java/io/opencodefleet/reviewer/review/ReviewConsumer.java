@@ -53,6 +53,9 @@ public class ReviewConsumer {
     SealReview seals;
 
     @Inject
+    ScratchClones clones;
+
+    @Inject
     ReviewerConfig config;
 
     @Inject
@@ -107,13 +110,13 @@ public class ReviewConsumer {
             throw new NotProcessed("the reviewer is stopping", null);
         }
         try {
-            return new Retrier(config.firstBackoff(), config.maxBackoff(), config.transientTries(), readiness, () -> stopping)
-                    .call(dependencyOf(request), "reviewing " + request.missionId() + "/" + request.taskId() + " attempt " + request.attempt(),
-                            ReviewConsumer::isTransient, () -> switch (request.kind()) {
+            return clones.using(request.missionId(), () -> new Retrier(config.firstBackoff(), config.maxBackoff(), config.transientTries(),
+                    readiness, () -> stopping).call(dependencyOf(request), "reviewing " + request.missionId() + "/" + request.taskId()
+                            + " attempt " + request.attempt(), ReviewConsumer::isTransient, () -> switch (request.kind()) {
                                 case MERGE -> merges.review(request);
                                 case PLAN -> plans.review(request);
                                 case SEAL -> seals.review(request);
-                            });
+                            }));
         } catch (GitException | UncheckedIOException | OpencodeException | IllegalStateException | IllegalArgumentException e) {
             if (stopping) {
                 throw new NotProcessed("the reviewer stopped during the review", e);

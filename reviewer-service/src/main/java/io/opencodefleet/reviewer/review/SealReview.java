@@ -25,7 +25,7 @@ public class SealReview {
     CheckRunner checks;
 
     public ReviewVerdict review(ReviewRequest request) {
-        GitWorkspace git = clones.of(request.missionId(), request.repo().url());
+        GitWorkspace git = clones.of(request.missionId(), request.repo());
         String head = integration.head(git, request);
         git.checkoutClean(head, null);
         List<String> commands = new ArrayList<>(request.verify().commands());

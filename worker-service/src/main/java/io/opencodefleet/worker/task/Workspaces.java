@@ -94,7 +94,7 @@ public class Workspaces {
         }
         // Emptied, never removed: the slot's OpenCode server runs in a sandbox that bind-mounted this very directory.
         GitWorkspace.empty(dir);
-        return checkOut(mirrors.clone(task.repo().url(), dir), task);
+        return checkOut(mirrors.clone(task.repo().url(), task.repo().baseRef(), dir), task);
     }
 
     private static GitWorkspace checkOut(GitWorkspace git, TaskAssignment task) {
