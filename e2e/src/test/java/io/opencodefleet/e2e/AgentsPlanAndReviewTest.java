@@ -196,14 +196,14 @@ class AgentsPlanAndReviewTest {
         fleet.submit(mission(id, """
                 "goal":"Hang","verify":{"commands":["true"]},"plan":[{"id":"hang","prompt":"[[hang]] never finishes"}]"""));
         fleet.awaitStatus(id, MISSION_TIME, "RUNNING");
-        // RUNNING comes with the first heartbeat; the session (and so the attach URL) with a later one.
-        org.awaitility.Awaitility.await().atMost(MISSION_TIME).until(() -> {
-            JsonNode running = task(LocalFleet.json(fleet.get("/api/v1/missions/" + id).body()), "hang");
-            return "RUNNING".equals(running.path("status").asText()) && !running.path("opencodeSession").asText().isEmpty();
-        });
+        // RUNNING comes with the first heartbeat; the session and its attach URL with a later one (JSON null until
+        // then, which asText() would read as the text "null").
+        JsonNode hang = org.awaitility.Awaitility.await().atMost(MISSION_TIME)
+                .until(() -> task(LocalFleet.json(fleet.get("/api/v1/missions/" + id).body()), "hang"),
+                        running -> "RUNNING".equals(running.path("status").asText()) && running.path("opencodeSession").isTextual()
+                                && running.path("opencodeUrl").isTextual());
 
         // While it runs, an operator attaches through the worker's proxy with the fleet's token; nobody else can.
-        JsonNode hang = task(LocalFleet.json(fleet.get("/api/v1/missions/" + id).body()), "hang");
         String session = hang.path("opencodeUrl").asText() + "/session/" + hang.path("opencodeSession").asText();
         assertThat(attach(session, "fleet:" + fleet.devstack().credentials().token()))
                 .as("the live session, read through the proxy from the real OpenCode").satisfies(r -> {
