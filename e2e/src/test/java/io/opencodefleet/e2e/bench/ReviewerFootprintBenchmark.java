@@ -10,10 +10,10 @@ import io.opencodefleet.common.messages.TaskResult;
 import io.opencodefleet.common.messages.TaskStatus;
 import io.opencodefleet.common.messages.Topics;
 import io.opencodefleet.common.messages.Usage;
+import io.opencodefleet.common.process.ProcessRunner;
 import io.opencodefleet.devstack.git.LocalRepository;
 import io.opencodefleet.e2e.LocalFleet;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -211,22 +211,10 @@ public final class ReviewerFootprintBenchmark {
     private String git(String input, String... args) {
         List<String> command = new ArrayList<>(List.of("git", "-C", repo.bareDir().toString()));
         command.addAll(List.of(args));
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            if (input != null) {
-                process.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
-            }
-            process.getOutputStream().close();
-            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            if (process.waitFor() != 0) {
-                throw new IllegalStateException(String.join(" ", command) + ": " + output);
-            }
-            return output;
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+        ProcessRunner.Result result = ProcessRunner.command(command).input(input).timeout(Duration.ofMinutes(1)).run();
+        if (!result.succeeded()) {
+            throw new IllegalStateException(String.join(" ", command) + ": " + result.output());
         }
+        return result.output().strip();
     }
 }
